@@ -75,9 +75,9 @@ inline constexpr uint8_t LOCAL_EXT = 121;
 std::string tag_name(uint8_t tag);
 
 struct DecodeLimits {
-  size_t max_depth = 1000;            // nesting of tuples, lists, maps, funs
-  size_t max_terms = 16 * 1024 * 1024; // total terms in one decode
-  size_t max_size = 256u << 20;        // bytes of input, after decompression
+  size_t max_depth = 1000;              // nesting of tuples, lists, maps, funs
+  size_t max_terms = 16 * 1024 * 1024;  // total terms in one decode
+  size_t max_size = 256u << 20;         // bytes of input, after decompression
 };
 
 enum class BinaryMode { copy, borrow };
@@ -123,16 +123,17 @@ class AtomRefIndex {
 };
 
 struct EncodeOptions {
-  bool compress = false;       // 131, 80, size, zlib data (as term_to_binary(T, [compressed]))
-  int compression_level = 6;   // 0..9, zlib's
-  bool version = true;         // write the 131 prefix
+  bool compress = false;      // 131, 80, size, zlib data (as term_to_binary(T, [compressed]))
+  int compression_level = 6;  // 0..9, zlib's
+  bool version = true;        // write the 131 prefix
   const AtomRefIndex* atom_refs = nullptr;
 };
 
 // Appends the encoding of `term` to `out`. Fails (Errc::invalid_argument)
 // only for terms ETF cannot express, e.g. an atom over 255 code points or a
 // Reference with 0 or more than 5 id words.
-Result<void> encode_to(std::vector<uint8_t>& out, const Term& term, const EncodeOptions& options = {});
+Result<void> encode_to(std::vector<uint8_t>& out, const Term& term,
+                       const EncodeOptions& options = {});
 Result<std::vector<uint8_t>> encode(const Term& term, const EncodeOptions& options = {});
 
 // Exact number of bytes encode_to would append without compression, for

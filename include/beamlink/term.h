@@ -173,9 +173,9 @@ struct BitString {
 };
 
 enum class TermType : uint8_t {
-  integer,     // int64_t
-  big_integer, // BigInt
-  floating,    // double
+  integer,      // int64_t
+  big_integer,  // BigInt
+  floating,     // double
   atom,
   reference,
   export_fun,
@@ -184,7 +184,7 @@ enum class TermType : uint8_t {
   pid,
   tuple,
   map,
-  list,        // includes []
+  list,  // includes []
   binary,
   bit_string,
 };
@@ -220,7 +220,9 @@ class Term {
   static Term tuple(std::vector<Term> elements) { return Term(Tuple{std::move(elements)}); }
   static Term list(std::vector<Term> elements) { return Term(List{std::move(elements), nullptr}); }
   static Term improper_list(std::vector<Term> elements, Term tail);
-  static Term map(std::vector<std::pair<Term, Term>> entries) { return Term(Map::from(std::move(entries))); }
+  static Term map(std::vector<std::pair<Term, Term>> entries) {
+    return Term(Map::from(std::move(entries)));
+  }
   static Term binary(std::string_view bytes) { return Term(Binary{Bytes::copy(bytes)}); }
   static Term binary(std::span<const uint8_t> bytes) { return Term(Binary{Bytes::copy(bytes)}); }
   // "abc" as Erlang's string: the list [97,98,99] of Unicode code points.
@@ -230,9 +232,18 @@ class Term {
   TermType type() const { return static_cast<TermType>(value_.index()); }
   const Value& value() const { return value_; }
 
-  template <class T> bool is() const { return std::holds_alternative<T>(value_); }
-  template <class T> const T& as() const { return std::get<T>(value_); }  // REQUIRES: is<T>()
-  template <class T> const T* get_if() const { return std::get_if<T>(&value_); }
+  template <class T>
+  bool is() const {
+    return std::holds_alternative<T>(value_);
+  }
+  template <class T>
+  const T& as() const {
+    return std::get<T>(value_);
+  }  // REQUIRES: is<T>()
+  template <class T>
+  const T* get_if() const {
+    return std::get_if<T>(&value_);
+  }
 
   bool is_nil() const;
   bool is_atom(std::string_view name) const;

@@ -1,0 +1,83 @@
+// `beamlink epmd`: run the EPMD-compatible port mapper in the foreground
+// until SIGINT or SIGTERM (or an honoured KILL_REQ).
+#include <signal.h>
+
+#include <cerrno>
+#include <iostream>
+#include <sstream>
+
+#include "beamlink/epmd.h"
+#include "command.h"
+#include "log_line.h"
+
+namespace beamlink::cli {
+namespace {
+
+class EpmdCommand : public Command {
+ public:
+  void add_options(CLI::App& app) override {
+    app.add_option("--port,-p", port_, "TCP port to listen on (default: ERL_EPMD_PORT or 4369)");
+    app.add_option("--address,-a", addresses_,
+                   "IP address to listen on; repeat or separate with commas "
+                   "(default: every interface, like epmd)")
+        ->delimiter(',');
+    app.add_flag("--relaxed-command-check", relaxed_,
+                 "Allow kill while nodes are registered, and stop (local host only)");
+    app.add_flag("--debug,-d", debug_, "Log every request");
+  }
+
+  int run() override {
+    // Block the stop signals before the server thread starts so only this
+    // thread receives them, through sigtimedwait below.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    epmd::ServerOptions options;
+    options.addresses = addresses_;
+    options.port = port_ != 0 ? port_ : epmd::default_port();
+    options.relaxed_command_check = relaxed_;
+    bool debug = debug_;
+    options.logger = [debug](epmd::LogLevel level, std::string_view message) {
+      if (level == epmd::LogLevel::debug && !debug) return;
+      log_line(level == epmd::LogLevel::warning ? "warning" : level == epmd::LogLevel::info ? "info" : "debug",
+               "epmd", message);
+    };
+    auto server = epmd::Server::start(options);
+    if (!server) {
+      std::cerr << "beamlink epmd: " << server.error().to_string() << "\n";
+      return 1;
+    }
+    std::ostringstream where;
+    for (size_t i = 0; i < addresses_.size(); ++i) where << (i ? "," : "") << addresses_[i];
+    log_line("info", "epmd",
+             "listening on " + (addresses_.empty() ? std::string("every interface") : where.str()) +
+                 " port " + std::to_string((*server)->port()));
+
+    timespec tick{0, 200'000'000};
+    while (!(*server)->wait_for(std::chrono::milliseconds(0))) {
+      int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+      if (sig == SIGINT || sig == SIGTERM) {
+        log_line("info", "epmd", std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
+        (*server)->stop();
+        break;
+      }
+    }
+    (*server)->wait();
+    return 0;
+  }
+
+ private:
+  uint16_t port_ = 0;
+  std::vector<std::string> addresses_;
+  bool relaxed_ = false;
+  bool debug_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_epmd_command() { return std::make_unique<EpmdCommand>(); }
+
+}  // namespace beamlink::cli

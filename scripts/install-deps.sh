@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything beamlink needs to build, test and benchmark, from
+# Debian's packages. Idempotent: skips apt when every package is present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config clang-format
+  libasio-dev zlib1g-dev libssl-dev libtomlplusplus-dev libc-ares-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  erlang-base elixir
+  iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "beamlink: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "beamlink: run as root (or with sudo) to install packages" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

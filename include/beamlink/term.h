@@ -189,10 +189,48 @@ enum class TermType : uint8_t {
   bit_string,
 };
 
+// Rare, large alternatives live on the heap behind an immutable shared
+// pointer so that a Term stays small (56 bytes): copying shares them.
+template <class T>
+struct Boxed {
+  std::shared_ptr<const T> ptr;
+  const T& get() const { return *ptr; }
+  bool operator==(const Boxed& o) const { return ptr == o.ptr || *ptr == *o.ptr; }
+};
+
+namespace detail {
+template <class T>
+struct Stored {
+  using type = T;
+};
+template <>
+struct Stored<Reference> {
+  using type = Boxed<Reference>;
+};
+template <>
+struct Stored<ExportFun> {
+  using type = Boxed<ExportFun>;
+};
+template <>
+struct Stored<Closure> {
+  using type = Boxed<Closure>;
+};
+template <class T>
+const T& unbox(const T& v) {
+  return v;
+}
+template <class T>
+const T& unbox(const Boxed<T>& v) {
+  return v.get();
+}
+}  // namespace detail
+
 class Term {
  public:
-  using Value = std::variant<int64_t, BigInt, double, Atom, Reference, ExportFun, Closure, Port,
-                             Pid, Tuple, Map, List, Binary, BitString>;
+  // The order of alternatives is the order of TermType. References and funs
+  // are Boxed; use is/as/get_if/visit, which unbox them.
+  using Value = std::variant<int64_t, BigInt, double, Atom, Boxed<Reference>, Boxed<ExportFun>,
+                             Boxed<Closure>, Port, Pid, Tuple, Map, List, Binary, BitString>;
 
   Term() : value_(List{}) {}  // []
   Term(int v) : value_(int64_t{v}) {}
@@ -204,9 +242,9 @@ class Term {
   Term(double v) : value_(v) {}
   Term(BigInt v);  // normalises to int64_t when it fits
   Term(Atom v) : value_(std::move(v)) {}
-  Term(Reference v) : value_(std::move(v)) {}
-  Term(ExportFun v) : value_(std::move(v)) {}
-  Term(Closure v) : value_(std::move(v)) {}
+  Term(Reference v) : value_(Boxed<Reference>{std::make_shared<const Reference>(std::move(v))}) {}
+  Term(ExportFun v) : value_(Boxed<ExportFun>{std::make_shared<const ExportFun>(std::move(v))}) {}
+  Term(Closure v) : value_(Boxed<Closure>{std::make_shared<const Closure>(std::move(v))}) {}
   Term(Port v) : value_(std::move(v)) {}
   Term(Pid v) : value_(std::move(v)) {}
   Term(Tuple v) : value_(std::move(v)) {}
@@ -234,15 +272,24 @@ class Term {
 
   template <class T>
   bool is() const {
-    return std::holds_alternative<T>(value_);
+    return std::holds_alternative<typename detail::Stored<T>::type>(value_);
   }
+  // REQUIRES: is<T>()
   template <class T>
   const T& as() const {
-    return std::get<T>(value_);
-  }  // REQUIRES: is<T>()
+    return detail::unbox(std::get<typename detail::Stored<T>::type>(value_));
+  }
   template <class T>
   const T* get_if() const {
-    return std::get_if<T>(&value_);
+    const auto* stored = std::get_if<typename detail::Stored<T>::type>(&value_);
+    return stored == nullptr ? nullptr : &detail::unbox(*stored);
+  }
+  // Calls f with the held value, unboxed (const int64_t&, const Atom&, const
+  // Reference&, ...).
+  template <class F>
+  decltype(auto) visit(F&& f) const {
+    return std::visit([&f](const auto& v) -> decltype(auto) { return f(detail::unbox(v)); },
+                      value_);
   }
 
   bool is_nil() const;

@@ -112,6 +112,12 @@ Ord compare_sequences(const Seq& a, const Seq& b) {
   return a.size() <=> b.size();
 }
 
+// Tuples compare by size first, then element by element.
+Ord compare_tuples(const Tuple& a, const Tuple& b) {
+  if (Ord c = a.elements.size() <=> b.elements.size(); c != Ord::equal) return c;
+  return compare_sequences(a.elements, b.elements);
+}
+
 Ord compare_refs(const Reference& a, const Reference& b) {
   if (Ord c = compare_atoms(a.node, b.node); c != Ord::equal) return c;
   if (Ord c = a.ids.size() <=> b.ids.size(); c != Ord::equal) return c;
@@ -232,7 +238,7 @@ std::strong_ordering compare(const Term& a, const Term& b) {
     case 5:
       return compare_pids(a.as<Pid>(), b.as<Pid>());
     case 6:
-      return compare_sequences(a.as<Tuple>().elements, b.as<Tuple>().elements);
+      return compare_tuples(a.as<Tuple>(), b.as<Tuple>());
     case 7:
       return compare_maps(a.as<Map>(), b.as<Map>());
     case 8:

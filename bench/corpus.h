@@ -22,10 +22,11 @@ inline std::vector<std::pair<std::string, Term>> etf_corpus() {
   // A gen_server-style call: {'$gen_call', {Pid, Ref}, {get, key, 42}}.
   corpus.emplace_back(
       "small_tuple",
-      Term::tuple({Term::atom("$gen_call"),
-                   Term::tuple({bench_pid(77), Term(Reference{Atom("worker@127.0.0.1"), 1700000000u,
-                                                              {1u, 2u, 3u}})}),
-                   Term::tuple({Term::atom("get"), Term::atom("key"), Term(42)})}));
+      Term::tuple(
+          {Term::atom("$gen_call"),
+           Term::tuple({bench_pid(77),
+                        Term(Reference{Atom("worker@127.0.0.1"), 1700000000u, {1u, 2u, 3u}})}),
+           Term::tuple({Term::atom("get"), Term::atom("key"), Term(42)})}));
   std::vector<std::pair<Term, Term>> fields;
   for (int i = 0; i < 10; ++i) {
     Term value = i % 3 == 0   ? Term(i * 1000)

@@ -60,19 +60,22 @@ int main(int argc, char** argv) {
   for (const auto& [name, term] : corpus) {
     auto bytes = etf::encode(term);
     if (!bytes) {
-      std::fprintf(stderr, "cannot encode %s: %s\n", name.c_str(), bytes.error().to_string().c_str());
+      std::fprintf(stderr, "cannot encode %s: %s\n", name.c_str(),
+                   bytes.error().to_string().c_str());
       return 1;
     }
     encoded.push_back(std::move(*bytes));
   }
   if (argc > 1 && std::strcmp(argv[1], "--dump-corpus") == 0) {
-    for (size_t i = 0; i < corpus.size(); ++i) std::printf("%s %s\n", corpus[i].first.c_str(), hex(encoded[i]).c_str());
+    for (size_t i = 0; i < corpus.size(); ++i)
+      std::printf("%s %s\n", corpus[i].first.c_str(), hex(encoded[i]).c_str());
     return 0;
   }
   for (size_t i = 0; i < corpus.size(); ++i) {
     const auto& name = corpus[i].first;
     benchmark::RegisterBenchmark(("encode/" + name).c_str(), bm_encode, corpus[i].second);
-    benchmark::RegisterBenchmark(("decode/" + name).c_str(), bm_decode, encoded[i], etf::BinaryMode::copy);
+    benchmark::RegisterBenchmark(("decode/" + name).c_str(), bm_decode, encoded[i],
+                                 etf::BinaryMode::copy);
     benchmark::RegisterBenchmark(("decode_borrow/" + name).c_str(), bm_decode, encoded[i],
                                  etf::BinaryMode::borrow);
   }

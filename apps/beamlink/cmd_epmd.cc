@@ -42,7 +42,9 @@ class EpmdCommand : public Command {
     bool debug = debug_;
     options.logger = [debug](epmd::LogLevel level, std::string_view message) {
       if (level == epmd::LogLevel::debug && !debug) return;
-      log_line(level == epmd::LogLevel::warning ? "warning" : level == epmd::LogLevel::info ? "info" : "debug",
+      log_line(level == epmd::LogLevel::warning ? "warning"
+               : level == epmd::LogLevel::info  ? "info"
+                                                : "debug",
                "epmd", message);
     };
     auto server = epmd::Server::start(options);
@@ -60,7 +62,8 @@ class EpmdCommand : public Command {
     while (!(*server)->wait_for(std::chrono::milliseconds(0))) {
       int sig = sigtimedwait(&stop_signals, nullptr, &tick);
       if (sig == SIGINT || sig == SIGTERM) {
-        log_line("info", "epmd", std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
+        log_line("info", "epmd",
+                 std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
         (*server)->stop();
         break;
       }
@@ -78,6 +81,8 @@ class EpmdCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_epmd_command() { return std::make_unique<EpmdCommand>(); }
+std::unique_ptr<Command> make_epmd_command() {
+  return std::make_unique<EpmdCommand>();
+}
 
 }  // namespace beamlink::cli

@@ -40,6 +40,8 @@ class NamesCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_names_command() { return std::make_unique<NamesCommand>(); }
+std::unique_ptr<Command> make_names_command() {
+  return std::make_unique<NamesCommand>();
+}
 
 }  // namespace beamlink::cli

@@ -43,9 +43,12 @@ Result<std::vector<uint8_t>> from_hex(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    if (v < 0) return fail(Errc::invalid_argument, "not a hex digit at position " + std::to_string(i));
+    int v = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
+    if (v < 0)
+      return fail(Errc::invalid_argument, "not a hex digit at position " + std::to_string(i));
     if (high < 0) {
       high = v;
     } else {
@@ -166,6 +169,8 @@ class TermCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_term_command() { return std::make_unique<TermCommand>(); }
+std::unique_ptr<Command> make_term_command() {
+  return std::make_unique<TermCommand>();
+}
 
 }  // namespace beamlink::cli

@@ -1,6 +1,6 @@
 #!/usr/bin/env escript
 %% The erl side of bench/compare_etf.sh: reads "name hex" lines (the corpus
-%% beamlink's etf_bench dumps), and for each term times term_to_binary/1 and
+%% beamlink's etf_bench dumps), and for each term times term_to_binary/2 and
 %% binary_to_term/1 in this real erl. Prints "encode/<name> <ns per op>" and
 %% "decode/<name> <ns per op>" lines.
 -mode(compile).
@@ -14,7 +14,9 @@ bench_line(Line) ->
     [Name, Hex] = binary:split(Line, <<" ">>),
     Bin = binary:decode_hex(Hex),
     Term = binary_to_term(Bin),
-    Bin = term_to_binary(Term),  % the same bytes both ways, or the comparison is void
+    %% minor_version 2 writes atoms as UTF-8, as OTP 26+ does by default and
+    %% as the distribution protocol does; beamlink always does.
+    Bin = term_to_binary(Term, [{minor_version, 2}]),  % the same bytes, or the comparison is void
     Enc = time_per_op(fun(N) -> encode_loop(Term, N) end),
     Dec = time_per_op(fun(N) -> decode_loop(Bin, N) end),
     io:format("encode/~s ~.1f~n", [Name, Enc]),
@@ -36,7 +38,7 @@ run(Fun, N) ->
     erlang:monotonic_time(nanosecond) - T0.
 
 encode_loop(_, 0) -> ok;
-encode_loop(T, N) -> _ = term_to_binary(T), encode_loop(T, N - 1).
+encode_loop(T, N) -> _ = term_to_binary(T, [{minor_version, 2}]), encode_loop(T, N - 1).
 
 decode_loop(_, 0) -> ok;
 decode_loop(B, N) -> _ = binary_to_term(B), decode_loop(B, N - 1).

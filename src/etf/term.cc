@@ -144,6 +144,13 @@ bool Map::operator==(const Map& o) const {
 }
 
 Map Map::from(std::vector<std::pair<Term, Term>> entries) {
+  // Decoded maps usually arrive sorted (OTP writes small maps in key order):
+  // one pass confirms it and skips the sort.
+  bool strictly_sorted = true;
+  for (size_t i = 1; i < entries.size() && strictly_sorted; ++i) {
+    strictly_sorted = compare(entries[i - 1].first, entries[i].first) < 0;
+  }
+  if (strictly_sorted) return Map{std::move(entries)};
   std::stable_sort(entries.begin(), entries.end(),
                    [](const auto& a, const auto& b) { return compare(a.first, b.first) < 0; });
   // Keep the last of each run of equal keys, as #{k => 1, k => 2} does.

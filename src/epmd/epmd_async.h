@@ -8,7 +8,7 @@
 // thread, or a strand); see watchdog.h.
 //
 // async_register_node's Registration keeps its socket on `executor`, which
-// must outlive it.
+// must outlive it; close or destroy it on that executor's thread.
 #pragma once
 
 #include <asio/any_io_executor.hpp>

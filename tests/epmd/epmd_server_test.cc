@@ -264,6 +264,32 @@ TEST_F(EpmdServerTest, StopClosesRegistrations) {
   EXPECT_TRUE(eventually([&] { return !registration->connection_alive(); }));
 }
 
+TEST_F(EpmdServerTest, ClientResolvesHostNames) {
+  client_.host = "localhost";  // may resolve to ::1 first; the client tries each address
+  auto listed = names(client_);
+  ASSERT_TRUE(listed) << listed.error().to_string();
+}
+
+TEST(EpmdServerIpv6, ServesOnLoopbackV6) {
+  ServerOptions options;
+  options.addresses = {"::1"};
+  options.port = 0;
+  auto server = Server::start(options);
+  if (!server && server.error().code == Errc::io) GTEST_SKIP() << "no IPv6 loopback here";
+  ASSERT_TRUE(server) << server.error().to_string();
+  ClientOptions client;
+  client.port = (*server)->port();
+  for (const char* host : {"::1", "[::1]"}) {
+    client.host = host;
+    NodeInfo node;
+    node.name = std::string("six") + (host[0] == '[' ? "b" : "a");
+    node.port = 6;
+    auto registration = register_node(client, node);
+    ASSERT_TRUE(registration) << host << ": " << registration.error().to_string();
+    EXPECT_EQ(port_please(client, node.name)->port, 6);
+  }
+}
+
 TEST_F(EpmdServerTest, StartErrors) {
   ServerOptions options;
   options.addresses = {"localhost"};

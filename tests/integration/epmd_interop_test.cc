@@ -252,5 +252,30 @@ TEST(EpmdInterop, TwoRealNodesFindEachOtherThroughOurDaemon) {
   server_node->stop(SIGTERM);
 }
 
+TEST(EpmdInterop, RealEpmdKillAndStopAgainstOurDaemon) {
+  OurDaemon daemon;
+  ASSERT_NE(daemon.port(), 0);
+  epmd::NodeInfo node;
+  node.name = node_name("held");
+  node.port = 47002;
+  auto registration = epmd::register_node(daemon.client(), node);
+  ASSERT_TRUE(registration) << registration.error().to_string();
+
+  // As real epmd: no STOP_REQ without -relaxed_command_check, no kill while
+  // a node is registered.
+  auto stopped = run_with_epmd_port(daemon.port(), {"epmd", "-stop", node.name});
+  EXPECT_NE(stopped.out.find("responded with <>"), std::string::npos) << stopped.out;
+  EXPECT_TRUE(daemon.holds(node.name));
+  auto refused = run_with_epmd_port(daemon.port(), {"epmd", "-kill"});
+  EXPECT_NE(refused.out.find("not allowed"), std::string::npos) << refused.out << refused.err;
+  EXPECT_FALSE(daemon.server().wait_for(100ms));
+
+  registration->close();
+  ASSERT_TRUE(eventually([&] { return !daemon.holds(node.name); }));
+  auto killed = run_with_epmd_port(daemon.port(), {"epmd", "-kill"});
+  EXPECT_EQ(killed.out, "Killed\n") << killed.err;
+  EXPECT_TRUE(daemon.server().wait_for(5s)) << daemon.log();
+}
+
 }  // namespace
 }  // namespace beamlink

@@ -207,15 +207,17 @@ TEST_F(EpmdServerTest, GarbageAndOversizeCloseOnlyThatConnection) {
 
 TEST_F(EpmdServerTest, StalledClientDoesNotBlockOthersAndTimesOut) {
   ServerLimits limits;
-  limits.request_timeout = 300ms;
+  limits.request_timeout = 1s;
   start(limits);
   RawClient stalled(server_->port());
   stalled.send(Bytes{0, 5, 122});  // promises 5 bytes, sends 1
   const auto begin = std::chrono::steady_clock::now();
   ASSERT_TRUE(names(client_));
-  EXPECT_LT(std::chrono::steady_clock::now() - begin, 250ms);
-  EXPECT_TRUE(stalled.receive_all().empty());  // closed by the server's watchdog
-  EXPECT_TRUE(logged("no whole request within 300 ms"));
+  // Served while the stalled request still holds its connection.
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 900ms);
+  EXPECT_TRUE(stalled.receive_all().empty());  // then closed by the server's watchdog
+  // The watchdog closes the socket before the log line is written.
+  EXPECT_TRUE(eventually([&] { return logged("no whole request within 1000 ms"); }));
 }
 
 TEST_F(EpmdServerTest, ConnectionLimit) {

@@ -21,6 +21,7 @@
 #include "beamlink/epmd.h"
 #include "integration/support/child_process.h"
 #include "integration/support/subprocess.h"
+#include "integration/support/test_env.h"
 
 namespace beamlink {
 namespace {
@@ -28,26 +29,9 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ChildProcess;
 
-// A port that was free a moment ago. Callers retry if they lose the race.
-uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return probe.local_endpoint().port();
-}
-
-// "bl_<pid>_<tag>": unique across parallel test processes.
-std::string node_name(std::string_view tag) {
-  return "bl_" + std::to_string(getpid()) + "_" + std::string(tag);
-}
-
-bool eventually(const std::function<bool()>& predicate, std::chrono::milliseconds limit = 20s) {
-  for (auto deadline = std::chrono::steady_clock::now() + limit;
-       std::chrono::steady_clock::now() < deadline;) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return predicate();
-}
+using testing::eventually;
+using testing::free_port;
+constexpr auto node_name = testing::unique_node_name;
 
 // Runs a real epmd or erl command with ERL_EPMD_PORT set, to completion.
 testing::ProcessResult run_with_epmd_port(uint16_t port, std::vector<std::string> argv) {

@@ -36,7 +36,7 @@ Result<void> Encoder<Sink>::run(const Term& root) {
     if (auto started = start(*current); !started) return started;
     current = nullptr;
     while (current == nullptr && !stack_.empty()) {
-      Frame& frame = stack_.back();
+      EncodeFrame& frame = stack_.back();
       if (frame.next != frame.end) {
         current = frame.next++;
       } else if (frame.pair != frame.pair_end) {
@@ -50,7 +50,7 @@ Result<void> Encoder<Sink>::run(const Term& root) {
         if (frame.patch_size) {
           sink_.patch_u32(frame.size_at, static_cast<uint32_t>(sink_.position() - frame.size_at));
         }
-        stack_.pop_back();
+        stack_.pop();
       }
     }
     if (current == nullptr) return {};
@@ -124,7 +124,7 @@ Result<void> Encoder<Sink>::start(const Term& term) {
         sink_.u32(static_cast<uint32_t>(elements.size()));
       }
       if (!elements.empty()) {
-        Frame& frame = stack_.emplace_back();
+        EncodeFrame& frame = stack_.push();
         frame.next = elements.data();
         frame.end = elements.data() + elements.size();
       }
@@ -136,7 +136,7 @@ Result<void> Encoder<Sink>::start(const Term& term) {
       sink_.u8(MAP_EXT);
       sink_.u32(static_cast<uint32_t>(entries.size()));
       if (!entries.empty()) {
-        Frame& frame = stack_.emplace_back();
+        EncodeFrame& frame = stack_.push();
         frame.pair = entries.data();
         frame.pair_end = entries.data() + entries.size();
       }
@@ -164,7 +164,7 @@ Result<void> Encoder<Sink>::start(const Term& term) {
       if (list.elements.size() > UINT32_MAX) return invalid("list too long");
       sink_.u8(LIST_EXT);
       sink_.u32(static_cast<uint32_t>(list.elements.size()));
-      Frame& frame = stack_.emplace_back();
+      EncodeFrame& frame = stack_.push();
       frame.next = list.elements.data();
       frame.end = list.elements.data() + list.elements.size();
       frame.tail = list.tail.get();
@@ -259,10 +259,12 @@ Result<void> Encoder<Sink>::atom(const Atom& value) {
     }
   }
   const std::string& name = value.name;
-  auto code_points = utf8_code_points(name);
-  if (!code_points) return invalid("atom is not valid UTF-8");
-  if (*code_points > kMaxAtomCodePoints) {
-    return invalid("atom of " + std::to_string(*code_points) + " characters is over 255");
+  if constexpr (Sink::kValidates) {
+    auto code_points = utf8_code_points(name);
+    if (!code_points) return invalid("atom is not valid UTF-8");
+    if (*code_points > kMaxAtomCodePoints) {
+      return invalid("atom of " + std::to_string(*code_points) + " characters is over 255");
+    }
   }
   if (name.size() <= 255) {
     sink_.u8(SMALL_ATOM_UTF8_EXT);
@@ -301,7 +303,7 @@ Result<void> Encoder<Sink>::closure_header(const Closure& value) {
   if (auto index = integer(value.old_index); !index) return index;
   if (auto uniq = integer(value.old_uniq); !uniq) return uniq;
   if (auto creator = pid(value.pid); !creator) return creator;
-  Frame& frame = stack_.emplace_back();
+  EncodeFrame& frame = stack_.push();
   frame.next = value.free_vars.data();
   frame.end = value.free_vars.data() + value.free_vars.size();
   frame.patch_size = true;

@@ -11,12 +11,49 @@
 //  * Instantiated for SizeSink and WriteSink (sinks.h) in encoder.cc.
 #pragma once
 
+#include <array>
 #include <vector>
 
 #include "beamlink/etf.h"
 #include "etf/sinks.h"
 
 namespace beamlink::etf {
+
+// What is left to write of one open container.
+struct EncodeFrame {
+  const Term* next = nullptr;  // tuple elements, list elements, free vars
+  const Term* end = nullptr;
+  const std::pair<Term, Term>* pair = nullptr;  // map entries
+  const std::pair<Term, Term>* pair_end = nullptr;
+  bool value_next = false;
+  const Term* tail = nullptr;  // improper list tail
+  bool nil = false;            // proper list: NIL_EXT ends it
+  bool patch_size = false;     // NEW_FUN_EXT: fill in Size when done
+  size_t size_at = 0;
+};
+
+// The walker's stack: the first frames live inline, so encoding a term of
+// ordinary depth allocates nothing.
+class EncodeStack {
+ public:
+  bool empty() const { return size_ == 0; }
+  EncodeFrame& back() { return size_ <= kInline ? inline_[size_ - 1] : overflow_.back(); }
+  EncodeFrame& push() {
+    ++size_;
+    if (size_ <= kInline) return inline_[size_ - 1] = EncodeFrame{};
+    return overflow_.emplace_back();
+  }
+  void pop() {
+    if (size_ > kInline) overflow_.pop_back();
+    --size_;
+  }
+
+ private:
+  static constexpr size_t kInline = 24;
+  std::array<EncodeFrame, kInline> inline_;
+  std::vector<EncodeFrame> overflow_;
+  size_t size_ = 0;
+};
 
 template <class Sink>
 class Encoder {
@@ -26,19 +63,6 @@ class Encoder {
   Result<void> run(const Term& root);
 
  private:
-  // What is left to write of one open container.
-  struct Frame {
-    const Term* next = nullptr;  // tuple elements, list elements, free vars
-    const Term* end = nullptr;
-    const std::pair<Term, Term>* pair = nullptr;  // map entries
-    const std::pair<Term, Term>* pair_end = nullptr;
-    bool value_next = false;
-    const Term* tail = nullptr;  // improper list tail
-    bool nil = false;            // proper list: NIL_EXT ends it
-    bool patch_size = false;     // NEW_FUN_EXT: fill in Size when done
-    size_t size_at = 0;
-  };
-
   Result<void> start(const Term& term);  // writes a leaf or a container's header
   Result<void> integer(int64_t value);
   Result<void> big(const BigInt& value);
@@ -48,7 +72,7 @@ class Encoder {
 
   Sink& sink_;
   const AtomRefIndex* atom_refs_;
-  std::vector<Frame> stack_;
+  EncodeStack stack_;
 };
 
 // True when OTP writes `list` as STRING_EXT: proper, at most 65535 elements,

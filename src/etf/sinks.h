@@ -16,6 +16,7 @@ namespace beamlink::etf {
 
 class SizeSink {
  public:
+  static constexpr bool kValidates = true;  // the pass that rejects bad terms
   void u8(uint8_t) { size_ += 1; }
   void u16(uint16_t) { size_ += 2; }
   void u32(uint32_t) { size_ += 4; }
@@ -31,6 +32,7 @@ class SizeSink {
 // REQUIRES: the buffer has room for everything written (SizeSink's count).
 class WriteSink {
  public:
+  static constexpr bool kValidates = false;  // runs only after SizeSink passed
   explicit WriteSink(uint8_t* out) : begin_(out), out_(out) {}
   void u8(uint8_t v) { *out_++ = v; }
   void u16(uint16_t v) {

@@ -6,13 +6,20 @@
 
 namespace beamlink {
 
+// One allocation holds the count block and the payload.
 Bytes Bytes::copy(std::span<const uint8_t> data) {
-  return take(std::vector<uint8_t>(data.begin(), data.end()));
+  Bytes out;
+  if (data.empty()) return out;
+  std::shared_ptr<uint8_t[]> owned = std::make_shared_for_overwrite<uint8_t[]>(data.size());
+  std::memcpy(owned.get(), data.data(), data.size());
+  out.data_ = owned.get();
+  out.size_ = data.size();
+  out.owner_ = std::move(owned);
+  return out;
 }
 
 Bytes Bytes::copy(std::string_view text) {
-  const auto* begin = reinterpret_cast<const uint8_t*>(text.data());
-  return take(std::vector<uint8_t>(begin, begin + text.size()));
+  return copy(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 Bytes Bytes::take(std::vector<uint8_t>&& data) {

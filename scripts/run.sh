@@ -40,8 +40,9 @@ fi
 echo
 echo "== beamlink epmd is running on 127.0.0.1:$port; starting two Erlang nodes against it"
 for name in alpha beta; do
+  # inet_dist_use_interface keeps the node's distribution port on loopback.
   ERL_EPMD_PORT=$port erl -start_epmd false -name "$name@127.0.0.1" -setcookie beamlink-demo \
-    -noshell -noinput >/dev/null 2>&1 &
+    -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -noinput >/dev/null 2>&1 &
   started+=($!)
 done
 for _ in $(seq 100); do

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <iostream>
-#include <sstream>
 
 #include "beamlink/epmd.h"
 #include "command.h"
@@ -52,12 +51,6 @@ class EpmdCommand : public Command {
       std::cerr << "beamlink epmd: " << server.error().to_string() << "\n";
       return 1;
     }
-    std::ostringstream where;
-    for (size_t i = 0; i < addresses_.size(); ++i) where << (i ? "," : "") << addresses_[i];
-    log_line("info", "epmd",
-             "listening on " + (addresses_.empty() ? std::string("every interface") : where.str()) +
-                 " port " + std::to_string((*server)->port()));
-
     timespec tick{0, 200'000'000};
     while (!(*server)->wait_for(std::chrono::milliseconds(0))) {
       int sig = sigtimedwait(&stop_signals, nullptr, &tick);

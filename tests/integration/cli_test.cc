@@ -181,9 +181,10 @@ TEST(Cli, EpmdDaemonServesRealErlAndNamesMatchesEpmd) {
   ASSERT_TRUE(daemon) << "beamlink epmd did not come up";
 
   std::string name = testing::unique_node_name("cli");
-  auto node = ChildProcess::spawn({"erl", "-start_epmd", "false", "-name", name + "@127.0.0.1",
-                                   "-setcookie", "cli-test", "-noshell", "-noinput"},
-                                  {{"ERL_EPMD_PORT", std::to_string(port)}});
+  auto node = ChildProcess::spawn(
+      {"erl", "-start_epmd", "false", "-name", name + "@127.0.0.1", "-setcookie", "cli-test",
+       "-kernel", "inet_dist_use_interface", "{127,0,0,1}", "-noshell", "-noinput"},
+      {{"ERL_EPMD_PORT", std::to_string(port)}});
   ASSERT_TRUE(node) << node.error();
   ProcessResult ours;
   ASSERT_TRUE(testing::eventually([&] {

@@ -1,0 +1,146 @@
+// dist/distribution.h - the distribution layer's interface to the node
+// runtime: listening, EPMD registration, connecting, the handshake, the
+// connections and their ticks. (What net_kernel and the dist controllers
+// are to an Erlang node.)
+//
+// The node runtime (src/node) owns one Distribution and implements
+// DistSink; nothing in src/dist knows about processes.
+//
+// Contract:
+//  * Distribution::start binds the listen socket (a port from
+//    options.listen_port_min..max, 0 = ephemeral), registers the node's
+//    alive name with EPMD unless options.use_epmd is false, and runs
+//    options.io_threads threads of its own. stop() closes every connection
+//    (each reported through connection_down) and the listener, unregisters
+//    from EPMD, and joins the threads. The destructor calls stop().
+//  * At most one Connection per peer node name. Simultaneous connects are
+//    resolved as erl_dist_protocol says (the node with the greater name
+//    keeps its outgoing attempt; the other answers ok_simultaneous / nok),
+//    so two nodes dialling each other at once end with exactly one
+//    connection.
+//  * DistSink callbacks run on the connection's own strand: for one
+//    connection they are serialised and ordered (connection_up, then
+//    deliver..., then connection_down exactly once); across connections
+//    they run concurrently. A sink must not block for long.
+//  * Connection::send is thread-safe and never blocks on the network: it
+//    encodes in the calling thread and queues the bytes; the connection's
+//    writer batches everything queued into one gather write. Large
+//    messages are split into fragments when the peer accepts FRAGMENTS.
+//  * A malformed frame, a missed tick deadline or a transport error closes
+//    only that connection, with a reason in connection_down.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "beamlink/result.h"
+#include "beamlink/term.h"
+
+namespace beamlink::dist {
+
+// The pid id (serial 0) the distribution layer sends liveness probes from;
+// replies to it are consumed by the connection and never delivered. The
+// node runtime allocates process ids above kFirstProcessId.
+inline constexpr uint32_t kProbePidId = 1;
+inline constexpr uint32_t kFirstProcessId = 64;
+
+struct PeerInfo {
+  std::string name;       // "name@host"
+  uint64_t flags = 0;     // capability flags the peer announced
+  uint32_t creation = 0;  // the peer's creation
+  bool hidden = false;    // the peer is hidden (no PUBLISHED flag) or we are
+};
+
+// One live, handshaken connection to a peer node.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual const PeerInfo& peer() const = 0;
+  // Queues one distribution message: a control message tuple and, for
+  // SEND/REG_SEND/EXIT-with-payload/... kinds, the payload term. Returns
+  // false (and drops it) if the connection is already closed.
+  virtual bool send(const Term& control, const Term* payload = nullptr) = 0;
+  // Closes the connection; connection_down follows with `reason`.
+  virtual void close(std::string reason) = 0;
+  virtual bool closed() const = 0;
+};
+
+class DistSink {
+ public:
+  virtual ~DistSink() = default;
+  virtual void connection_up(const std::shared_ptr<Connection>& connection) = 0;
+  // One message: the decoded control tuple and the payload if it has one.
+  virtual void deliver(const std::shared_ptr<Connection>& from, Term control,
+                       std::optional<Term> payload) = 0;
+  virtual void connection_down(const std::shared_ptr<Connection>& connection,
+                               const std::string& reason) = 0;
+};
+
+enum class LogLevel { debug, info, warning, error };
+using Logger = std::function<void(LogLevel, std::string_view message)>;
+
+struct DistOptions {
+  std::string node_name;  // "name@host" (long) or "name@shorthost" (short)
+  std::string cookie;
+  bool hidden = false;
+  uint32_t creation = 0;  // 0: take EPMD's (or a random one without EPMD)
+  // Listen address (an IP literal) and port range, like inet_dist_use_interface
+  // and inet_dist_listen_min/max. Port 0..0 means ephemeral.
+  std::string listen_address = "0.0.0.0";
+  uint16_t listen_port_min = 0;
+  uint16_t listen_port_max = 0;
+  bool use_epmd = true;
+  std::string epmd_host = "127.0.0.1";
+  uint16_t epmd_port = 0;  // 0: epmd::default_port()
+  // Without EPMD, peers are dialled on this port (like -erl_epmd_port).
+  uint16_t peer_port = 0;
+  // Ticks, as Erlang does them: a tick (empty frame) is sent when nothing
+  // was written for ticktime/tick_intensity, and a peer silent for
+  // `tick_intensity` such intervals is dropped. Erlang's default, 60 s / 4,
+  // keeps idle Erlang peers (which tick every 15 s) connected.
+  std::chrono::milliseconds ticktime{std::chrono::seconds(60)};
+  unsigned tick_intensity = 4;
+  // Fast failure detection that works with any peer: when nothing has been
+  // received for `liveness_probe`, the connection sends the peer's
+  // net_kernel an {is_auth, Node} gen_call (which Erlang and beamlink both
+  // answer) from the reserved probe pid (kProbePidId); the reply, and any
+  // other traffic, proves the peer alive. A peer silent for
+  // `liveness_timeout` is dropped. Zero disables probing.
+  std::chrono::milliseconds liveness_probe{std::chrono::seconds(1)};
+  std::chrono::milliseconds liveness_timeout{std::chrono::seconds(3)};
+  std::chrono::milliseconds setup_time{std::chrono::seconds(7)};  // net_setuptime
+  size_t max_frame_size = 256u << 20;  // larger frames close the connection
+  size_t fragment_size = 64u << 10;    // payload bytes per outgoing fragment
+  unsigned io_threads = 1;
+  Logger logger;
+};
+
+class Distribution {
+ public:
+  static Result<std::unique_ptr<Distribution>> start(const DistOptions& options, DistSink& sink);
+  virtual ~Distribution() = default;
+
+  virtual const std::string& node_name() const = 0;
+  virtual uint32_t creation() const = 0;
+  virtual uint16_t listen_port() const = 0;
+
+  // Connects (or returns the existing connection). Calls `done` once, on a
+  // distribution thread, with the connection or the reason it failed
+  // (EPMD lookup, TCP, handshake refusal such as a wrong cookie, timeout).
+  virtual void connect(const std::string& node,
+                       std::function<void(Result<std::shared_ptr<Connection>>)> done) = 0;
+  // Blocking form of connect, bounded by options.setup_time.
+  virtual Result<std::shared_ptr<Connection>> connect_sync(const std::string& node) = 0;
+  virtual std::shared_ptr<Connection> connection(std::string_view node) const = 0;
+  virtual std::vector<std::shared_ptr<Connection>> connections() const = 0;
+  virtual void disconnect(std::string_view node) = 0;
+  virtual void stop() = 0;
+};
+
+}  // namespace beamlink::dist

@@ -8,7 +8,7 @@ packages=(
   libasio-dev zlib1g-dev libssl-dev libtomlplusplus-dev libc-ares-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   erlang-base elixir
-  iproute2 procps
+  iproute2 procps iperf3
 )
 
 missing=()

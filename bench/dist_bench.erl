@@ -54,7 +54,7 @@ small(Server, Count) ->
     send_small({bench_rx, Server}, Count),
     {Count, _} = finish(Server),
     T = erlang:monotonic_time(microsecond) - T0,
-    io:format("workload=small value=~.0f unit=msg/s~n", [Count * 1.0e6 / T]).
+    io:format("workload=small value=~w unit=msg/s~n", [round(Count * 1.0e6 / T)]).
 
 send_small(_, 0) -> ok;
 send_small(To, N) -> To ! {msg, N}, send_small(To, N - 1).
@@ -78,4 +78,4 @@ binary(Server, Count, Size) ->
     [{bench_rx, Server} ! {bin, Bin} || _ <- lists:seq(1, Count)],
     {Count, Bytes} = finish(Server),
     T = erlang:monotonic_time(microsecond) - T0,
-    io:format("workload=binary value=~.0f unit=B/s~n", [Bytes * 1.0e6 / T]).
+    io:format("workload=binary value=~w unit=B/s~n", [round(Bytes * 1.0e6 / T)]).

@@ -1,0 +1,175 @@
+// beamlink/node.h - a beamlink node: a full peer of Erlang and Elixir nodes,
+// with processes, registered names, links, monitors, node monitoring and
+// rpc in both directions.
+//
+// Contract:
+//  * Node::start starts the distribution layer (listen socket, EPMD
+//    registration, its I/O threads) and the node's worker threads, and the
+//    kernel services a peer expects: `net_kernel` (answers {is_auth, Node}
+//    gen_calls so net_adm:ping returns pong), spawn requests for erpc/rpc
+//    calls to C++ functions (register_function) and the built-ins
+//    erlang:node/0, erlang:nodes/0,1 and erlang:whereis/1. Any other spawn
+//    request is refused with SPAWN_REPLY `notsup`; traffic for services
+//    beamlink lacks (global, ...) is dropped and counted.
+//  * Thread safety: every member may be called from any thread at once.
+//    Several Nodes may live in one process; there is no global state.
+//  * Ownership: the caller owns the Node. Destroying it calls stop(), which
+//    closes every connection, kills every process (reason `shutdown`) and
+//    joins the node's threads. Process handles stay valid but dead.
+//  * Sends never fail and never block on the network: a message for an
+//    unknown local pid or name is dropped and counted (NodeStats); a message
+//    for a node not yet connected triggers a connect (as Erlang
+//    auto-connects) and waits in order until it is up, or is dropped if the
+//    connect fails. Local sends go straight to the mailbox.
+//  * rpc() uses the peer's `rex` server: it sends
+//    {'$gen_call', {From, Ref}, {call, M, F, A, GroupLeader}} to {rex, Node}
+//    (our own temporary pid is the group leader) and waits for {Ref, Reply}.
+//    An Erlang-side exception comes back as Errc::refused with the
+//    {badrpc, Reason} text; a lost connection as Errc::closed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "beamlink/node_events.h"
+#include "beamlink/process.h"
+#include "beamlink/result.h"
+#include "beamlink/rpc.h"
+#include "beamlink/term.h"
+
+namespace beamlink {
+
+namespace dist {
+class Distribution;
+class DistSink;
+struct DistOptions;
+}  // namespace dist
+
+enum class LogLevel { debug, info, warning, error };
+using NodeLogger = std::function<void(LogLevel, std::string_view message)>;
+
+// Makes the node's distribution layer; tests inject in-memory fakes here.
+using DistributionFactory = std::function<Result<std::unique_ptr<dist::Distribution>>(
+    const dist::DistOptions&, dist::DistSink&)>;
+
+// Distribution settings mirror dist::DistOptions (see src/dist/distribution.h
+// for the full story of each); the defaults are Erlang's.
+struct NodeOptions {
+  std::string name;  // "name@host" (long names) or "name@shorthost"
+  std::string cookie;
+  bool hidden = false;    // connect as a hidden node (not in peers' nodes())
+  uint32_t creation = 0;  // 0: EPMD's
+  std::string listen_address = "0.0.0.0";
+  uint16_t listen_port_min = 0;  // 0..0: ephemeral
+  uint16_t listen_port_max = 0;
+  bool use_epmd = true;
+  std::string epmd_host = "127.0.0.1";
+  uint16_t epmd_port = 0;  // 0: epmd::default_port() (ERL_EPMD_PORT or 4369)
+  uint16_t peer_port = 0;  // without EPMD: the port peers listen on
+  std::chrono::milliseconds ticktime{std::chrono::seconds(60)};
+  unsigned tick_intensity = 4;
+  std::chrono::milliseconds liveness_probe{std::chrono::seconds(1)};
+  std::chrono::milliseconds liveness_timeout{std::chrono::seconds(3)};
+  std::chrono::milliseconds setup_time{std::chrono::seconds(7)};
+  size_t max_frame_size = 256u << 20;
+  size_t fragment_size = 64u << 10;
+  unsigned io_threads = 1;  // distribution I/O threads
+  // Threads that run handler processes, rpc functions and async receives.
+  unsigned worker_threads = 1;
+  NodeLogger logger;  // may be empty
+  // Empty: dist::Distribution::start.
+  DistributionFactory distribution_factory;
+};
+
+struct NodeStats {
+  uint64_t messages_sent = 0;      // to other nodes (SEND*, REG_SEND, ALIAS_SEND)
+  uint64_t messages_received = 0;  // from other nodes, put in a mailbox
+  uint64_t local_messages = 0;     // delivered on this node without the network
+  uint64_t dropped_unknown_pid = 0;
+  uint64_t dropped_unknown_name = 0;   // includes global/other absent services
+  uint64_t dropped_unknown_alias = 0;  // inactive alias
+  uint64_t dropped_no_connection = 0;  // the peer could not be reached
+  uint64_t dropped_control = 0;        // control messages beamlink does not handle
+  uint64_t processes = 0;              // alive now
+  uint64_t connections = 0;            // up now
+};
+
+enum class NodeKind { visible, hidden, all };
+
+struct SpawnOptions {
+  bool trap_exit = false;
+  std::string register_as;  // register the new process under this name
+};
+
+class Node {
+ public:
+  // Called for each message of a handler process, one at a time, on a node
+  // worker thread. `self` is valid only during the call.
+  using MessageHandler = std::function<void(Process& self, Term message)>;
+
+  static Result<std::unique_ptr<Node>> start(NodeOptions options);
+  virtual ~Node() = default;
+
+  virtual const std::string& name() const = 0;
+  virtual uint32_t creation() const = 0;
+  virtual uint16_t listen_port() const = 0;
+
+  // ---- Processes ----
+  // A process whose mailbox the caller reads (receive / async_receive).
+  virtual Result<Process> spawn(const SpawnOptions& options = {}) = 0;
+  // A process that runs `handler` for each message until it exits
+  // (self.exit(...), an exit signal, or the node stopping).
+  virtual Result<Pid> spawn_handler(MessageHandler handler, const SpawnOptions& options = {}) = 0;
+  virtual bool alive(const Pid& pid) const = 0;
+
+  // ---- Names ----
+  // Errc::invalid_argument if the name is taken, the pid is not a live
+  // local process or already has a name.
+  virtual Result<void> register_name(std::string_view name, const Pid& pid) = 0;
+  virtual bool unregister_name(std::string_view name) = 0;
+  virtual std::optional<Pid> whereis(std::string_view name) const = 0;
+  virtual std::vector<std::string> registered() const = 0;
+
+  // ---- Messages and signals without a sending process ----
+  virtual void send(const Pid& to, Term message) = 0;
+  virtual void send(std::string_view name, std::string_view node, Term message) = 0;
+  virtual void send_alias(const Reference& alias, Term message) = 0;
+  // exit(Pid, Reason) from outside any process.
+  virtual void exit(const Pid& pid, Term reason) = 0;
+  virtual Reference make_ref() = 0;
+
+  // ---- Nodes ----
+  // Connects (or finds the connection); bounded by options.setup_time.
+  virtual Result<void> connect(std::string_view node) = 0;
+  virtual void disconnect(std::string_view node) = 0;
+  virtual std::vector<std::string> nodes(NodeKind kind = NodeKind::visible) const = 0;
+  // net_adm:ping: connect and ask the peer's net_kernel {is_auth, Us}.
+  virtual bool ping(std::string_view node,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10)) = 0;
+  // Calls Module:Function(Args...) on `node` (see the contract above).
+  virtual Result<Term> rpc(std::string_view node, std::string_view module,
+                           std::string_view function, std::vector<Term> args,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(10)) = 0;
+  // Makes Module:Function callable from other nodes; replaces an earlier one.
+  virtual void register_function(std::string_view module, std::string_view function,
+                                 RpcFunction fn) = 0;
+
+  // ---- Node monitoring ----
+  // Returns an id for unsubscribe_node_events.
+  virtual uint64_t subscribe_node_events(NodeEventHandler handler) = 0;
+  virtual void unsubscribe_node_events(uint64_t id) = 0;
+  // net_kernel:monitor_nodes(On, [nodedown_reason, {node_type, all}]) for a
+  // local process; see beamlink/node_events.h for the message shapes.
+  virtual Result<void> monitor_nodes(const Pid& pid, bool on = true) = 0;
+
+  virtual NodeStats stats() const = 0;
+  virtual void stop() = 0;
+};
+
+}  // namespace beamlink

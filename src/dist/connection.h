@@ -1,0 +1,126 @@
+// dist/connection.h - one live distribution connection: the owner of its
+// transport after the handshake.
+//
+// Threading: everything but send() runs on the connection's strand. The
+// reader coroutine reads in large chunks, splits 4-byte-length frames
+// (bounded by max_frame_size) and hands messages to the sink; the writer
+// coroutine swaps the whole send queue out under a short lock and writes it
+// with one gather write per wake-up, so many small messages share one
+// system call; a timer coroutine sends ticks and liveness probes and drops a
+// silent peer (see DistOptions in distribution.h).
+//
+// send() may be called from any thread: it encodes into a thread-local
+// scratch buffer, then appends the bytes to the queue's current chunk under
+// the lock (large messages are moved in whole) and wakes the writer only
+// when it is idle.
+//
+// Lifetime: the Distribution and the running coroutines hold shared
+// pointers; the connection reports connection_down exactly once (then
+// `on_down`) and is freed when the last holder lets go.
+#pragma once
+
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "dist/dist_header.h"
+#include "dist/distribution.h"
+#include "dist/transport.h"
+
+namespace beamlink::dist {
+
+struct ConnectionConfig {
+  std::string local_node;
+  uint32_t local_creation = 0;
+  std::chrono::milliseconds ticktime{60000};
+  unsigned tick_intensity = 4;
+  std::chrono::milliseconds liveness_probe{1000};
+  std::chrono::milliseconds liveness_timeout{3000};
+  size_t max_frame_size = 256u << 20;
+  size_t fragment_size = 64u << 10;
+  Logger logger;
+};
+
+// Counters for tests and benchmarks. Read with relaxed ordering.
+struct ConnectionStats {
+  std::atomic<uint64_t> messages_sent{0};
+  std::atomic<uint64_t> writes{0};  // gather writes issued by the writer
+  std::atomic<uint64_t> bytes_written{0};
+  std::atomic<uint64_t> frames_received{0};
+  std::atomic<uint64_t> ticks_sent{0};
+  std::atomic<uint64_t> probes_sent{0};
+};
+
+class ConnectionImpl final : public Connection,
+                             public std::enable_shared_from_this<ConnectionImpl> {
+ public:
+  using DownHook = std::function<void(const std::shared_ptr<ConnectionImpl>&)>;
+
+  ConnectionImpl(std::unique_ptr<Transport> transport, PeerInfo peer, bool initiated_by_us,
+                 ConnectionConfig config, DistSink& sink, DownHook on_down);
+  ~ConnectionImpl() override;
+
+  // Reports connection_up and starts the coroutines. `leftover`: bytes read
+  // after the handshake. Call once.
+  void start(std::vector<uint8_t> leftover);
+
+  const PeerInfo& peer() const override { return peer_; }
+  bool send(const Term& control, const Term* payload = nullptr) override;
+  void close(std::string reason) override;
+  bool closed() const override { return closing_.load(std::memory_order_acquire); }
+
+  bool initiated_by_us() const { return initiated_by_us_; }
+  const ConnectionStats& stats() const { return stats_; }
+
+ private:
+  asio::awaitable<void> reader(std::vector<uint8_t> leftover);
+  asio::awaitable<void> writer();
+  asio::awaitable<void> ticker();
+  // Queues already-framed bytes. Returns false once closed.
+  bool enqueue(std::span<const uint8_t> frames, std::vector<uint8_t>* whole = nullptr);
+  void handle(DistMessage message);
+  bool is_probe_reply(const Term& control) const;
+  void send_probe();
+  // On the strand: closes the transport and reports connection_down once.
+  void shut_down(const std::string& reason);
+  void log(LogLevel level, const std::string& message) const;
+
+  std::unique_ptr<Transport> transport_;
+  asio::any_io_executor strand_;
+  PeerInfo peer_;
+  bool initiated_by_us_;
+  ConnectionConfig config_;
+  DistSink& sink_;
+  DownHook on_down_;
+  SendFormat format_;
+  DistReader dist_reader_;
+  ConnectionStats stats_;
+
+  // Send queue, guarded by mutex_. The writer swaps `queue_` with
+  // `writing_` and writes outside the lock.
+  std::mutex mutex_;
+  std::vector<std::vector<uint8_t>> queue_;
+  bool writer_idle_ = false;
+  bool wake_posted_ = false;
+  bool queue_closed_ = false;
+  std::atomic<bool> closing_{false};
+  std::atomic<uint64_t> next_sequence_{1};
+
+  // Strand-only state.
+  std::vector<std::vector<uint8_t>> writing_;
+  asio::steady_timer wake_timer_;
+  asio::steady_timer tick_timer_;
+  bool up_reported_ = false;
+  bool down_reported_ = false;
+  std::chrono::steady_clock::time_point last_received_;
+  std::chrono::steady_clock::time_point last_written_;
+  std::chrono::steady_clock::time_point last_probe_;
+  uint32_t probe_counter_ = 0;
+};
+
+}  // namespace beamlink::dist

@@ -1,0 +1,236 @@
+// Distribution: start and stop, the listener and the EPMD registration.
+// The handshakes and the peer table are in connect.cc.
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+#include <future>
+
+#include "dist/distribution_impl.h"
+#include "epmd/epmd_async.h"
+
+namespace beamlink::dist {
+namespace {
+
+constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+Result<std::unique_ptr<Distribution>> Distribution::start(const DistOptions& options,
+                                                          DistSink& sink) {
+  const auto at = options.node_name.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == options.node_name.size()) {
+    return fail(Errc::invalid_argument,
+                "node name '" + options.node_name + "' is not of the form name@host");
+  }
+  if (options.io_threads == 0) return fail(Errc::invalid_argument, "io_threads is 0");
+  auto distribution = std::make_unique<DistributionImpl>(options, sink);
+  if (auto started = distribution->start(); !started) return std::unexpected(started.error());
+  return std::unique_ptr<Distribution>(std::move(distribution));
+}
+
+DistributionImpl::DistributionImpl(const DistOptions& options, DistSink& sink)
+    : options_(options),
+      sink_(sink),
+      work_(io_.get_executor()),
+      control_(asio::make_strand(io_)),
+      acceptor_(control_),
+      random_(std::random_device{}()) {}
+
+DistributionImpl::~DistributionImpl() {
+  stop();
+}
+
+void DistributionImpl::log(LogLevel level, const std::string& message) const {
+  if (options_.logger) options_.logger(level, message);
+}
+
+Result<void> DistributionImpl::start() {
+  if (auto listening = listen(); !listening) return listening;
+  for (unsigned i = 0; i < options_.io_threads; ++i) {
+    threads_.emplace_back([this] { io_.run(); });
+  }
+  if (options_.use_epmd) {
+    if (auto registered = register_with_epmd(); !registered) {
+      stop();
+      return registered;
+    }
+  } else {
+    creation_ = options_.creation;
+    while (creation_ < 4) creation_ = static_cast<uint32_t>(random_());
+  }
+  if (options_.creation != 0) creation_ = options_.creation;
+  asio::co_spawn(control_, accept_loop(), asio::detached);
+  log(LogLevel::info, "node " + options_.node_name + " listening on " + options_.listen_address +
+                          ":" + std::to_string(listen_port_) + " (creation " +
+                          std::to_string(creation_) + ")");
+  return {};
+}
+
+Result<void> DistributionImpl::listen() {
+  asio::error_code error;
+  const auto address = asio::ip::make_address(options_.listen_address, error);
+  if (error) {
+    return fail(Errc::invalid_argument,
+                "listen address '" + options_.listen_address + "' is not an IP literal");
+  }
+  const uint16_t first = options_.listen_port_min;
+  const uint16_t last = std::max(options_.listen_port_min, options_.listen_port_max);
+  std::string last_error;
+  for (uint32_t port = first; port <= last; ++port) {
+    asio::ip::tcp::acceptor acceptor(control_);
+    const asio::ip::tcp::endpoint endpoint(address, static_cast<uint16_t>(port));
+    acceptor.open(endpoint.protocol(), error);
+    if (!error) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
+    if (!error) acceptor.bind(endpoint, error);
+    if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+    if (!error) {
+      listen_port_ = acceptor.local_endpoint().port();
+      acceptor_ = std::move(acceptor);
+      return {};
+    }
+    last_error = error.message();
+  }
+  return fail(Errc::io, "cannot listen on " + options_.listen_address + " ports " +
+                            std::to_string(first) + ".." + std::to_string(last) + ": " +
+                            last_error);
+}
+
+Result<void> DistributionImpl::register_with_epmd() {
+  epmd::ClientOptions client;
+  client.host = options_.epmd_host;
+  client.port = options_.epmd_port != 0 ? options_.epmd_port : epmd::default_port();
+  client.timeout = options_.setup_time;
+  epmd::NodeInfo node;
+  node.name = options_.node_name.substr(0, options_.node_name.find('@'));
+  node.port = listen_port_;
+  node.node_type = options_.hidden ? epmd::kNodeTypeHidden : epmd::kNodeTypeNormal;
+  auto registering = [this, client, node]() -> asio::awaitable<Result<uint32_t>> {
+    auto registration = co_await epmd::async_register_node(control_, client, node);
+    if (!registration) co_return std::unexpected(registration.error());
+    registration_ = std::move(*registration);
+    co_return registration_.creation();
+  };
+  auto future = asio::co_spawn(control_, registering(), asio::use_future);
+  if (future.wait_for(options_.setup_time + std::chrono::seconds(1)) != std::future_status::ready) {
+    return fail(Errc::timeout, "EPMD registration of " + options_.node_name + " did not finish");
+  }
+  auto creation = future.get();
+  if (!creation) {
+    return fail(creation.error().code,
+                "registering " + options_.node_name + " with EPMD: " + creation.error().message);
+  }
+  creation_ = *creation;
+  return {};
+}
+
+asio::awaitable<void> DistributionImpl::accept_loop() {
+  for (;;) {
+    asio::ip::tcp::socket socket(io_);
+    auto [error] = co_await acceptor_.async_accept(socket, kNoThrow);
+    if (error == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (error) {
+      log(LogLevel::warning,
+          "accept on port " + std::to_string(listen_port_) + ": " + error.message());
+      continue;
+    }
+    auto strand = asio::make_strand(io_);
+    asio::co_spawn(strand, incoming(std::move(socket)), asio::detached);
+  }
+}
+
+std::shared_ptr<Connection> DistributionImpl::connection(std::string_view node) const {
+  std::lock_guard lock(mutex_);
+  auto found = peers_.find(node);
+  if (found == peers_.end() || !found->second.up || found->second.up->closed()) return nullptr;
+  return found->second.up;
+}
+
+std::vector<std::shared_ptr<Connection>> DistributionImpl::connections() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Connection>> out;
+  for (const auto& [name, entry] : peers_) {
+    if (entry.up && !entry.up->closed()) out.push_back(entry.up);
+  }
+  return out;
+}
+
+void DistributionImpl::disconnect(std::string_view node) {
+  if (auto existing = connection(node)) existing->close("disconnected by this node");
+}
+
+Result<std::shared_ptr<Connection>> DistributionImpl::connect_sync(const std::string& node) {
+  auto promise = std::make_shared<std::promise<Result<std::shared_ptr<Connection>>>>();
+  auto future = promise->get_future();
+  connect(node, [promise](Result<std::shared_ptr<Connection>> result) {
+    promise->set_value(std::move(result));
+  });
+  if (future.wait_for(options_.setup_time + std::chrono::seconds(2)) != std::future_status::ready) {
+    return fail(Errc::timeout, "connecting to " + node + ": no result within " +
+                                   std::to_string(options_.setup_time.count()) + " ms");
+  }
+  return future.get();
+}
+
+void DistributionImpl::stop() {
+  if (stopped_.exchange(true)) return;
+  std::vector<std::shared_ptr<ConnectionImpl>> live;
+  std::vector<std::shared_ptr<Attempt>> attempts;
+  std::vector<Done> waiters;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto& [name, entry] : peers_) {
+      if (entry.up) live.push_back(entry.up);
+      if (entry.outgoing) attempts.push_back(entry.outgoing);
+      for (auto& waiter : entry.waiters) waiters.push_back(std::move(waiter));
+      entry.waiters.clear();
+    }
+  }
+  asio::post(control_, [this] {
+    asio::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  for (const auto& attempt : attempts) {
+    asio::post(attempt->strand, [attempt] {
+      attempt->aborted = true;
+      if (attempt->transport != nullptr) attempt->transport->close();
+    });
+  }
+  for (const auto& connection : live) connection->close("distribution stopping");
+  answer(std::move(waiters),
+         fail(Errc::closed, "distribution of " + options_.node_name + " is stopping"));
+  // Let every connection report connection_down before the threads go.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!threads_.empty() && std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(mutex_);
+      bool any = false;
+      for (const auto& [name, entry] : peers_) any = any || entry.up != nullptr;
+      if (!any) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (!threads_.empty()) {
+    auto closed = asio::co_spawn(
+        control_,
+        [this]() -> asio::awaitable<void> {
+          registration_.close();
+          co_return;
+        },
+        asio::use_future);
+    closed.wait_for(std::chrono::seconds(5));
+  }
+  work_.reset();
+  io_.stop();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+  log(LogLevel::info, "node " + options_.node_name + " stopped");
+}
+
+}  // namespace beamlink::dist

@@ -1,13 +1,11 @@
 // `beamlink epmd`: run the EPMD-compatible port mapper in the foreground
 // until SIGINT or SIGTERM (or an honoured KILL_REQ).
-#include <signal.h>
-
-#include <cerrno>
 #include <iostream>
 
 #include "beamlink/epmd.h"
 #include "command.h"
 #include "log_line.h"
+#include "stop_signal.h"
 
 namespace beamlink::cli {
 namespace {
@@ -26,13 +24,7 @@ class EpmdCommand : public Command {
   }
 
   int run() override {
-    // Block the stop signals before the server thread starts so only this
-    // thread receives them, through sigtimedwait below.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    block_stop_signals();  // before the server thread starts
 
     epmd::ServerOptions options;
     options.addresses = addresses_;
@@ -51,15 +43,11 @@ class EpmdCommand : public Command {
       std::cerr << "beamlink epmd: " << server.error().to_string() << "\n";
       return 1;
     }
-    timespec tick{0, 200'000'000};
-    while (!(*server)->wait_for(std::chrono::milliseconds(0))) {
-      int sig = sigtimedwait(&stop_signals, nullptr, &tick);
-      if (sig == SIGINT || sig == SIGTERM) {
-        log_line("info", "epmd",
-                 std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
-        (*server)->stop();
-        break;
-      }
+    auto signal =
+        wait_for_stop_signal([&] { return (*server)->wait_for(std::chrono::milliseconds(0)); });
+    if (signal) {
+      log_line("info", "epmd", "stopping on " + *signal);
+      (*server)->stop();
     }
     (*server)->wait();
     return 0;

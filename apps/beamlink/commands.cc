@@ -6,11 +6,20 @@ namespace beamlink::cli {
 std::unique_ptr<Command> make_epmd_command();
 std::unique_ptr<Command> make_names_command();
 std::unique_ptr<Command> make_term_command();
+std::unique_ptr<Command> make_node_command();
+std::unique_ptr<Command> make_ping_command();
+std::unique_ptr<Command> make_rpc_command();
+std::unique_ptr<Command> make_send_command();
 
 std::span<const CommandSpec> commands() {
   static const CommandSpec table[] = {
       {"epmd", "Run the EPMD-compatible port mapper daemon in the foreground", make_epmd_command},
       {"names", "List the node names a host's EPMD holds (like epmd -names)", make_names_command},
+      {"node", "Run a node in the foreground (logs nodeup/nodedown, serves `echo`)",
+       make_node_command},
+      {"ping", "Ping a node, like net_adm:ping/1: prints pong or pang", make_ping_command},
+      {"rpc", "Call MOD:FUN(ARGS...) on a node and print the result", make_rpc_command},
+      {"send", "Send a term to a registered process on a node", make_send_command},
       {"term", "Convert terms between Erlang text syntax and External Term Format bytes",
        make_term_command},
   };

@@ -1,0 +1,135 @@
+// `beamlink ping | rpc | send`: one-shot commands that start a hidden
+// helper node, talk to NODE, and exit.
+#include <iostream>
+
+#include "beamlink/term_text.h"
+#include "command.h"
+#include "node_flags.h"
+
+namespace beamlink::cli {
+namespace {
+
+// Shared set-up: the target node, the helper node's flags, a timeout.
+class RemoteCommand : public Command {
+ protected:
+  void add_common(CLI::App& app) {
+    app.add_option("node", target_, "The node to talk to, name@host")->required();
+    flags_.add_to(app, /*require_name=*/false);
+    app.add_option("--timeout", timeout_s_, "Give up after this many seconds")
+        ->capture_default_str();
+  }
+
+  std::unique_ptr<Node> start(std::string_view command) {
+    auto options = flags_.options(command, target_);
+    if (!options) {
+      std::cerr << "beamlink " << command << ": " << options.error().message << "\n";
+      return nullptr;
+    }
+    options->setup_time = timeout();
+    return start_node(command, std::move(*options));
+  }
+
+  std::chrono::milliseconds timeout() const {
+    return std::chrono::milliseconds(static_cast<int64_t>(timeout_s_ * 1000));
+  }
+
+  std::string target_;
+  NodeFlags flags_;
+  double timeout_s_ = 10;
+};
+
+class PingCommand : public RemoteCommand {
+ public:
+  void add_options(CLI::App& app) override { add_common(app); }
+  int run() override {
+    auto node = start("ping");
+    if (!node) return 1;
+    if (auto connected = node->connect(target_); !connected) {
+      std::cout << "pang\n";
+      std::cerr << "beamlink ping: " << target_ << ": " << connected.error().message << "\n";
+      return 1;
+    }
+    bool pong = node->ping(target_, timeout());
+    std::cout << (pong ? "pong" : "pang") << "\n";
+    return pong ? 0 : 1;
+  }
+};
+
+class RpcCommand : public RemoteCommand {
+ public:
+  void add_options(CLI::App& app) override {
+    add_common(app);
+    app.add_option("module", module_, "Module")->required();
+    app.add_option("function", function_, "Function")->required();
+    app.add_option("args", args_, "Argument list in Erlang syntax, e.g. '[1,2]'")
+        ->capture_default_str();
+  }
+  int run() override {
+    auto args = parse_term(args_);
+    if (!args || !args->is<List>() || !args->as<List>().proper()) {
+      std::cerr << "beamlink rpc: the arguments must be a proper list, e.g. '[1,2]'"
+                << (args ? "" : ": " + args.error().message) << "\n";
+      return 2;
+    }
+    auto node = start("rpc");
+    if (!node) return 1;
+    auto result = node->rpc(target_, module_, function_, args->as<List>().elements, timeout());
+    if (!result) {
+      std::cerr << "beamlink rpc: " << target_ << " " << module_ << ":" << function_ << ": "
+                << result.error().message << "\n";
+      return 1;
+    }
+    std::cout << format_term(*result) << "\n";
+    return 0;
+  }
+
+ private:
+  std::string module_, function_, args_ = "[]";
+};
+
+class SendCommand : public RemoteCommand {
+ public:
+  void add_options(CLI::App& app) override {
+    add_common(app);
+    app.add_option("name", name_, "Registered name on NODE")->required();
+    app.add_option("term", term_, "Message in Erlang syntax")->required();
+  }
+  int run() override {
+    auto message = parse_term(term_);
+    if (!message) {
+      std::cerr << "beamlink send: " << message.error().message << "\n";
+      return 2;
+    }
+    auto node = start("send");
+    if (!node) return 1;
+    if (auto connected = node->connect(target_); !connected) {
+      std::cerr << "beamlink send: " << target_ << ": " << connected.error().message << "\n";
+      return 1;
+    }
+    node->send(name_, target_, std::move(*message));
+    // A ping after the send returns once the peer has read everything sent
+    // before it on this connection, so the message is not lost at exit.
+    if (!node->ping(target_, timeout())) {
+      std::cerr << "beamlink send: " << target_ << " did not answer after the send\n";
+      return 1;
+    }
+    return 0;
+  }
+
+ private:
+  std::string name_, term_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_ping_command() {
+  return std::make_unique<PingCommand>();
+}
+std::unique_ptr<Command> make_rpc_command() {
+  return std::make_unique<RpcCommand>();
+}
+std::unique_ptr<Command> make_send_command() {
+  return std::make_unique<SendCommand>();
+}
+
+}  // namespace beamlink::cli

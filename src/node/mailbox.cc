@@ -1,0 +1,160 @@
+#include "node/mailbox.h"
+
+#include <utility>
+
+namespace beamlink::node {
+
+Mailbox::PushResult Mailbox::push(Term&& message) {
+  PushResult result;
+  std::lock_guard lock(mu_);
+  if (closed_) return result;
+  result.accepted = true;
+  if (handler_mode_) {
+    queue_.push_back(std::move(message));
+    if (!scheduled_) {
+      scheduled_ = true;
+      result.schedule = true;
+    }
+    return result;
+  }
+  if (parked_) {
+    result.waiter = std::move(parked_);
+    parked_ = nullptr;
+    result.message = std::move(message);
+    return result;
+  }
+  queue_.push_back(std::move(message));
+  if (waiters_ > 0) cv_.notify_one();
+  return result;
+}
+
+// Sleeps until a push, close or the deadline with only mu_ held, so
+// size() and remove_if are not blocked by a waiting receiver.
+void Mailbox::wait_for_push(std::unique_lock<std::mutex>& consumer,
+                            std::unique_lock<std::mutex>& lock, Clock::time_point deadline) {
+  consumer.unlock();
+  ++waiters_;
+  if (deadline == Clock::time_point::max()) {
+    cv_.wait(lock);
+  } else {
+    cv_.wait_until(lock, deadline);
+  }
+  --waiters_;
+  lock.unlock();
+  consumer.lock();
+}
+
+std::optional<Term> Mailbox::pop(Clock::time_point deadline) {
+  std::unique_lock consumer(consumer_mu_);
+  for (;;) {
+    if (!local_.empty()) {
+      Term message = std::move(local_.front());
+      local_.pop_front();
+      ++local_generation_;
+      return message;
+    }
+    std::unique_lock lock(mu_);
+    if (!queue_.empty()) {
+      local_.swap(queue_);
+      continue;
+    }
+    if (closed_ || Clock::now() >= deadline) return std::nullopt;
+    wait_for_push(consumer, lock, deadline);
+  }
+}
+
+std::optional<Term> Mailbox::pop_if(const Match& match, Clock::time_point deadline) {
+  std::unique_lock consumer(consumer_mu_);
+  size_t scanned = 0;
+  uint64_t generation = local_generation_;
+  for (;;) {
+    if (generation != local_generation_) scanned = 0;
+    for (; scanned < local_.size(); ++scanned) {
+      if (match(local_[scanned])) {
+        Term message = std::move(local_[scanned]);
+        local_.erase(local_.begin() + static_cast<std::ptrdiff_t>(scanned));
+        ++local_generation_;
+        return message;
+      }
+    }
+    generation = local_generation_;
+    std::unique_lock lock(mu_);
+    if (!queue_.empty()) {
+      for (auto& message : queue_) local_.push_back(std::move(message));
+      queue_.clear();
+      continue;
+    }
+    if (closed_ || Clock::now() >= deadline) return std::nullopt;
+    wait_for_push(consumer, lock, deadline);
+  }
+}
+
+Mailbox::Park Mailbox::park(Process::ReceiveHandler& handler, std::optional<Term>& out,
+                            uint64_t& token) {
+  std::lock_guard consumer(consumer_mu_);
+  if (!local_.empty()) {
+    out = std::move(local_.front());
+    local_.pop_front();
+    ++local_generation_;
+    return Park::ready;
+  }
+  std::lock_guard lock(mu_);
+  if (!queue_.empty()) {
+    out = std::move(queue_.front());
+    queue_.pop_front();
+    return Park::ready;
+  }
+  if (closed_) return Park::closed;
+  if (parked_) return Park::busy;
+  parked_ = std::move(handler);
+  token = parked_token_ = ++next_token_;
+  return Park::parked;
+}
+
+Process::ReceiveHandler Mailbox::cancel_parked(uint64_t token) {
+  std::lock_guard lock(mu_);
+  if (!parked_ || parked_token_ != token) return nullptr;
+  Process::ReceiveHandler handler = std::move(parked_);
+  parked_ = nullptr;
+  return handler;
+}
+
+bool Mailbox::take_batch(std::deque<Term>& out) {
+  std::lock_guard lock(mu_);
+  if (queue_.empty()) {
+    scheduled_ = false;
+    return false;
+  }
+  out.swap(queue_);
+  return true;
+}
+
+Process::ReceiveHandler Mailbox::close() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  cv_.notify_all();
+  Process::ReceiveHandler handler = std::move(parked_);
+  parked_ = nullptr;
+  return handler;
+}
+
+bool Mailbox::closed() const {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
+
+void Mailbox::remove_if(const Match& match) {
+  std::lock_guard consumer(consumer_mu_);
+  std::erase_if(local_, match);
+  ++local_generation_;
+  std::lock_guard lock(mu_);
+  std::erase_if(queue_, match);
+}
+
+size_t Mailbox::size() const {
+  std::lock_guard consumer(consumer_mu_);
+  std::lock_guard lock(mu_);
+  return local_.size() + queue_.size();
+}
+
+}  // namespace beamlink::node

@@ -1,0 +1,97 @@
+// node/mailbox.h - a process's message queue.
+//
+// Producers (any thread) append under one short lock; consumers take the
+// whole queue at once into a consumer-side buffer (batch drain), so a busy
+// receiver pays one shared-lock acquisition per batch, not per message.
+//
+// Two modes:
+//  * pull: a user thread receives (blocking with a deadline, selectively,
+//    or by parking one asynchronous receiver that the next push hands its
+//    message to);
+//  * handler: push reports when the mailbox went from idle to busy, and
+//    the runtime then schedules one drain task (take_batch) on a worker.
+//
+// Thread safety: every member from any thread. Receives are meant for one
+// consumer at a time (concurrent receives are safe but unordered); size()
+// and remove_if wait for a receiver that is scanning, never for one that is
+// blocked waiting.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+
+#include "beamlink/process.h"
+#include "beamlink/term.h"
+
+namespace beamlink::node {
+
+class Mailbox {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Match = std::function<bool(const Term&)>;
+
+  explicit Mailbox(bool handler_mode) : handler_mode_(handler_mode) {}
+
+  struct PushResult {
+    bool accepted = false;  // false: the mailbox is closed, the message dropped
+    bool schedule = false;  // handler mode: the caller must schedule a drain
+    // Pull mode: a parked async receiver the caller must complete with
+    // `message` (outside any lock, on a worker).
+    Process::ReceiveHandler waiter;
+    std::optional<Term> message;
+  };
+  PushResult push(Term&& message);
+
+  // Blocks until a (matching) message arrives, the deadline passes or the
+  // mailbox is closed and empty. Clock::time_point::max() waits forever.
+  std::optional<Term> pop(Clock::time_point deadline);
+  std::optional<Term> pop_if(const Match& match, Clock::time_point deadline);
+
+  enum class Park { ready, parked, busy, closed };
+  // Returns ready with the message in `out` when one is queued; otherwise
+  // parks `handler` (token identifies it for cancel_parked) or reports that
+  // another receiver is parked (busy) or the mailbox is closed.
+  Park park(Process::ReceiveHandler& handler, std::optional<Term>& out, uint64_t& token);
+  // Takes back the parked receiver if it is still the one `token` names.
+  Process::ReceiveHandler cancel_parked(uint64_t token);
+
+  // Handler mode: moves every queued message into `out`. Returns false (and
+  // marks the mailbox idle, so the next push schedules again) when there was
+  // nothing.
+  bool take_batch(std::deque<Term>& out);
+
+  // Stops accepting messages; wakes blocked receivers. Returns a parked
+  // async receiver, which the caller completes with nullopt.
+  Process::ReceiveHandler close();
+  bool closed() const;
+
+  // Removes queued messages for which `match` is true (demonitor flush).
+  void remove_if(const Match& match);
+  size_t size() const;
+
+ private:
+  void wait_for_push(std::unique_lock<std::mutex>& consumer, std::unique_lock<std::mutex>& lock,
+                     Clock::time_point deadline);
+
+  const bool handler_mode_;
+  mutable std::mutex mu_;  // guards the fields below
+  std::condition_variable cv_;
+  std::deque<Term> queue_;
+  bool closed_ = false;
+  bool scheduled_ = false;
+  unsigned waiters_ = 0;
+  Process::ReceiveHandler parked_;
+  uint64_t parked_token_ = 0;
+  uint64_t next_token_ = 0;
+
+  mutable std::mutex consumer_mu_;  // guards local_; taken before mu_
+  std::deque<Term> local_;
+  uint64_t local_generation_ = 0;  // bumped when local_ loses elements
+};
+
+}  // namespace beamlink::node

@@ -1,0 +1,107 @@
+// beamlink::Node: the public face of a Runtime.
+#include <utility>
+
+#include "beamlink/node.h"
+#include "node/runtime.h"
+
+namespace beamlink {
+
+namespace {
+
+class NodeImpl final : public Node {
+ public:
+  explicit NodeImpl(std::shared_ptr<node::Runtime> runtime) : rt_(std::move(runtime)) {}
+  ~NodeImpl() override { rt_->stop(); }
+
+  const std::string& name() const override { return rt_->name(); }
+  uint32_t creation() const override { return rt_->creation(); }
+  uint16_t listen_port() const override { return rt_->listen_port(); }
+
+  Result<Process> spawn(const SpawnOptions& options) override {
+    auto state = rt_->new_process(options);
+    if (!state) return std::unexpected(state.error());
+    return rt_->handle(std::move(*state));
+  }
+
+  Result<Pid> spawn_handler(MessageHandler handler, const SpawnOptions& options) override {
+    if (!handler) return fail(Errc::invalid_argument, "spawn_handler: empty handler");
+    auto state = rt_->new_process(options, std::move(handler));
+    if (!state) return std::unexpected(state.error());
+    return (*state)->pid;
+  }
+
+  bool alive(const Pid& pid) const override {
+    auto state = rt_->find_local(pid);
+    return state != nullptr && state->alive;
+  }
+
+  Result<void> register_name(std::string_view name, const Pid& pid) override {
+    auto state = rt_->find_local(pid);
+    if (state == nullptr) {
+      return fail(Errc::invalid_argument, "register: not a live process of this node");
+    }
+    return rt_->table().register_name(name, state);
+  }
+  bool unregister_name(std::string_view name) override {
+    return rt_->table().unregister_name(name);
+  }
+  std::optional<Pid> whereis(std::string_view name) const override {
+    auto state = rt_->table().whereis(name);
+    if (state == nullptr) return std::nullopt;
+    return state->pid;
+  }
+  std::vector<std::string> registered() const override { return rt_->table().names(); }
+
+  void send(const Pid& to, Term message) override {
+    rt_->send(rt_->anonymous_pid(), to, std::move(message), false);
+  }
+  void send(std::string_view name, std::string_view node, Term message) override {
+    rt_->send_named(rt_->anonymous_pid(), name, node, std::move(message));
+  }
+  void send_alias(const Reference& alias, Term message) override {
+    rt_->send_alias(rt_->anonymous_pid(), alias, std::move(message));
+  }
+  void exit(const Pid& pid, Term reason) override {
+    rt_->exit_signal(rt_->anonymous_pid(), pid, std::move(reason));
+  }
+  Reference make_ref() override { return rt_->make_ref(); }
+
+  Result<void> connect(std::string_view node) override { return rt_->connect(node); }
+  void disconnect(std::string_view node) override { rt_->disconnect(node); }
+  std::vector<std::string> nodes(NodeKind kind) const override { return rt_->nodes(kind); }
+  bool ping(std::string_view node, std::chrono::milliseconds timeout) override {
+    return rt_->ping(node, timeout);
+  }
+  Result<Term> rpc(std::string_view node, std::string_view module, std::string_view function,
+                   std::vector<Term> args, std::chrono::milliseconds timeout) override {
+    return rt_->rpc(node, module, function, std::move(args), timeout);
+  }
+  void register_function(std::string_view module, std::string_view function,
+                         RpcFunction fn) override {
+    rt_->register_function(module, function, std::move(fn));
+  }
+
+  uint64_t subscribe_node_events(NodeEventHandler handler) override {
+    return rt_->subscribe_node_events(std::move(handler));
+  }
+  void unsubscribe_node_events(uint64_t id) override { rt_->unsubscribe_node_events(id); }
+  Result<void> monitor_nodes(const Pid& pid, bool on) override {
+    return rt_->monitor_nodes(pid, on);
+  }
+
+  NodeStats stats() const override { return rt_->stats(); }
+  void stop() override { rt_->stop(); }
+
+ private:
+  std::shared_ptr<node::Runtime> rt_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::start(NodeOptions options) {
+  auto runtime = node::Runtime::start(std::move(options));
+  if (!runtime) return std::unexpected(runtime.error());
+  return std::unique_ptr<Node>(std::make_unique<NodeImpl>(std::move(*runtime)));
+}
+
+}  // namespace beamlink

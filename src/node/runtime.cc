@@ -1,0 +1,245 @@
+#include "node/runtime.h"
+
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <exception>
+#include <random>
+
+#include "node/terms.h"
+
+namespace beamlink::node {
+
+Runtime::Runtime(NodeOptions options)
+    : options_(std::move(options)), ref_salt_(std::random_device{}()) {}
+
+Runtime::~Runtime() {
+  stop();
+}
+
+Result<std::shared_ptr<Runtime>> Runtime::start(NodeOptions options) {
+  auto at = options.name.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == options.name.size()) {
+    return fail(Errc::invalid_argument,
+                "node name '" + options.name + "' is not of the form name@host");
+  }
+  auto runtime = std::make_shared<Runtime>(std::move(options));
+  if (auto started = runtime->start_distribution(); !started) {
+    return std::unexpected(started.error());
+  }
+  runtime->start_kernel();
+  {
+    std::lock_guard lock(runtime->ready_mu_);
+    runtime->ready_ = true;
+  }
+  runtime->ready_cv_.notify_all();
+  return runtime;
+}
+
+Result<void> Runtime::start_distribution() {
+  dist::DistOptions d;
+  d.node_name = options_.name;
+  d.cookie = options_.cookie;
+  d.hidden = options_.hidden;
+  d.creation = options_.creation;
+  d.listen_address = options_.listen_address;
+  d.listen_port_min = options_.listen_port_min;
+  d.listen_port_max = options_.listen_port_max;
+  d.use_epmd = options_.use_epmd;
+  d.epmd_host = options_.epmd_host;
+  d.epmd_port = options_.epmd_port;
+  d.peer_port = options_.peer_port;
+  d.ticktime = options_.ticktime;
+  d.tick_intensity = options_.tick_intensity;
+  d.liveness_probe = options_.liveness_probe;
+  d.liveness_timeout = options_.liveness_timeout;
+  d.setup_time = options_.setup_time;
+  d.max_frame_size = options_.max_frame_size;
+  d.fragment_size = options_.fragment_size;
+  d.io_threads = options_.io_threads;
+  if (options_.logger) {
+    d.logger = [logger = options_.logger](dist::LogLevel level, std::string_view message) {
+      logger(static_cast<LogLevel>(level), message);
+    };
+  }
+  auto started = options_.distribution_factory ? options_.distribution_factory(d, *this)
+                                               : dist::Distribution::start(d, *this);
+  if (!started) return std::unexpected(started.error());
+  dist_ = std::move(*started);
+  name_ = dist_->node_name();
+  node_atom_ = Atom(name_);
+  creation_ = dist_->creation();
+  return {};
+}
+
+void Runtime::start_kernel() {
+  table_ = std::make_unique<ProcessTable>(node_atom_, creation_);
+  work_.emplace(io_.get_executor());
+  unsigned threads = std::max(1u, options_.worker_threads);
+  for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { io_.run(); });
+
+  anonymous_ = *new_process({});
+  anonymous_->mailbox.close();  // replies to anonymous sends are dropped
+  (void)new_process({.register_as = "net_kernel"},
+                    [this](Process& self, Term message) { net_kernel_message(self, message); });
+  (void)new_process({.register_as = "rex"},
+                    [this](Process& self, Term message) { rex_message(self, message); });
+}
+
+void Runtime::wait_ready() {
+  std::unique_lock lock(ready_mu_);
+  ready_cv_.wait(lock, [this] { return ready_ || stopped_.load(); });
+}
+
+void Runtime::stop() {
+  std::call_once(stop_once_, [this] {
+    stopped_ = true;
+    ready_cv_.notify_all();
+    if (dist_) dist_->stop();
+    if (table_) {
+      for (const Ptr& state : table_->all()) exit_process(state, atom("shutdown"));
+    }
+    work_.reset();
+    io_.stop();
+    for (std::thread& worker : workers_) {
+      if (worker.get_id() == std::this_thread::get_id()) {
+        worker.detach();  // stop() called from a handler: it returns into io_.run, which ends
+      } else if (worker.joinable()) {
+        worker.join();
+      }
+    }
+    workers_.clear();
+    io_.restart();
+    io_.poll();  // completes async receives of the processes just ended
+  });
+}
+
+uint16_t Runtime::listen_port() const {
+  return dist_ ? dist_->listen_port() : 0;
+}
+
+NodeStats Runtime::stats() const {
+  auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  NodeStats s;
+  s.messages_sent = get(counters_.messages_sent);
+  s.messages_received = get(counters_.messages_received);
+  s.local_messages = get(counters_.local_messages);
+  s.dropped_unknown_pid = get(counters_.dropped_unknown_pid);
+  s.dropped_unknown_name = get(counters_.dropped_unknown_name);
+  s.dropped_unknown_alias = get(counters_.dropped_unknown_alias);
+  s.dropped_no_connection = get(counters_.dropped_no_connection);
+  s.dropped_control = get(counters_.dropped_control);
+  s.processes = table_ ? table_->size() : 0;
+  std::shared_lock lock(connections_mu_);
+  s.connections = connections_.size();
+  return s;
+}
+
+void Runtime::log(LogLevel level, std::string_view message) const {
+  if (options_.logger) options_.logger(level, message);
+}
+
+Result<Runtime::Ptr> Runtime::new_process(const SpawnOptions& options,
+                                          Node::MessageHandler handler) {
+  if (stopped_) return fail(Errc::closed, "spawn: the node " + name_ + " is stopped");
+  auto state = std::make_shared<ProcessState>(table_->next_pid(), handler != nullptr);
+  state->handler = std::move(handler);
+  state->trap_exit = options.trap_exit;
+  table_->insert(state);
+  if (!options.register_as.empty()) {
+    if (auto registered = table_->register_name(options.register_as, state); !registered) {
+      exit_process(state, atom("normal"));
+      return std::unexpected(registered.error());
+    }
+  }
+  return state;
+}
+
+Process Runtime::handle(Ptr state) {
+  return Process(shared_from_this(), std::move(state));
+}
+
+Runtime::Ptr Runtime::find_local(const Pid& pid) const {
+  if (!is_local(pid) || !table_) return nullptr;
+  return table_->find(pid);
+}
+
+Reference Runtime::make_ref() {
+  // Erlang's layout: an 18-bit first word. The third word mixes in a salt
+  // drawn at start, so references of two runs with the same creation differ.
+  uint64_t n = ref_counter_.fetch_add(1, std::memory_order_relaxed);
+  return Reference{node_atom_,
+                   creation_,
+                   {static_cast<uint32_t>(n & 0x3ffff), static_cast<uint32_t>(n >> 18),
+                    ref_salt_ ^ static_cast<uint32_t>(n >> 50)}};
+}
+
+bool Runtime::push(const Ptr& to, Term message) {
+  Mailbox::PushResult result = to->mailbox.push(std::move(message));
+  if (!result.accepted) return false;
+  if (result.schedule) {
+    schedule_drain(to);
+  } else if (result.waiter) {
+    asio::post(io_,
+               [waiter = std::move(result.waiter), message = std::move(result.message)]() mutable {
+                 waiter(std::move(message));
+               });
+  }
+  return true;
+}
+
+void Runtime::schedule_drain(Ptr state) {
+  asio::post(io_, [this, state = std::move(state)] { drain(state); });
+}
+
+void Runtime::drain(const Ptr& state) {
+  // A bounded number of batches, then yield the worker to other processes.
+  constexpr int kRounds = 8;
+  std::deque<Term> batch;
+  Process self = handle(state);
+  for (int round = 0; round < kRounds; ++round) {
+    if (!state->mailbox.take_batch(batch)) {
+      self.release();
+      return;
+    }
+    while (!batch.empty() && state->alive.load(std::memory_order_relaxed)) {
+      Term message = std::move(batch.front());
+      batch.pop_front();
+      try {
+        state->handler(self, std::move(message));
+      } catch (const std::exception& e) {
+        exit_process(state, tuple(atom("cpp_exception"), Term::binary(e.what())));
+      } catch (...) {
+        exit_process(state, tuple(atom("cpp_exception"), Term::binary("unknown")));
+      }
+    }
+    batch.clear();
+  }
+  self.release();
+  schedule_drain(state);  // still marked busy: continue later
+}
+
+void Runtime::async_receive(const Ptr& state, std::chrono::milliseconds timeout,
+                            Process::ReceiveHandler done) {
+  std::optional<Term> message;
+  uint64_t token = 0;
+  switch (state->mailbox.park(done, message, token)) {
+    case Mailbox::Park::ready:
+    case Mailbox::Park::busy:
+    case Mailbox::Park::closed:
+      asio::post(io_, [done = std::move(done), message = std::move(message)]() mutable {
+        done(std::move(message));
+      });
+      return;
+    case Mailbox::Park::parked:
+      break;
+  }
+  if (timeout == kInfinity) return;
+  auto timer = std::make_shared<asio::steady_timer>(io_, timeout);
+  timer->async_wait([weak = std::weak_ptr<ProcessState>(state), token, timer](std::error_code) {
+    if (auto s = weak.lock()) {
+      if (auto handler = s->mailbox.cancel_parked(token)) handler(std::nullopt);
+    }
+  });
+}
+
+}  // namespace beamlink::node

@@ -1,0 +1,244 @@
+// node/runtime.h - the node runtime behind beamlink::Node and
+// beamlink::Process: the process table, message routing, links, monitors,
+// the kernel services and the distribution sink.
+//
+// Ownership: Node holds the Runtime through a shared_ptr, and so does every
+// Process handle, so a handle may outlive its Node. The Runtime owns the
+// Distribution and the worker threads; stop() ends both.
+//
+// Thread safety: every public member may be called from any thread. The
+// DistSink callbacks run on distribution threads (one connection's in
+// order). Locks: a process's mutex, the table's shard/name/alias locks, the
+// connection map lock and the pending-connect lock are each held only for
+// short map operations and never while calling out to another component.
+//
+// Implementation files: runtime.cc (life cycle, processes), routing.cc
+// (messages and connections), signals.cc (links, monitors, exits),
+// dispatch.cc (incoming control messages), node_monitor.cc (node events),
+// kernel_services.cc (net_kernel, rex, spawn requests, functions),
+// rpc_client.cc (ping, rpc, gen_call).
+#pragma once
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "beamlink/node.h"
+#include "beamlink/process.h"
+#include "beamlink/result.h"
+#include "beamlink/rpc.h"
+#include "beamlink/term.h"
+#include "dist/distribution.h"
+#include "node/process_state.h"
+#include "node/process_table.h"
+#include "node/stats.h"
+
+namespace beamlink::node {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+class Runtime final : public dist::DistSink, public std::enable_shared_from_this<Runtime> {
+ public:
+  using FailFn = std::move_only_function<void()>;
+  using Ptr = std::shared_ptr<ProcessState>;
+
+  static Result<std::shared_ptr<Runtime>> start(NodeOptions options);
+  explicit Runtime(NodeOptions options);  // use start()
+  ~Runtime() override;
+  void stop();
+
+  const std::string& name() const { return name_; }
+  const Atom& node_atom() const { return node_atom_; }
+  uint32_t creation() const { return creation_; }
+  uint16_t listen_port() const;
+  bool is_local(const Pid& pid) const {
+    return pid.node.name == name_ && pid.creation == creation_;
+  }
+  bool stopped() const { return stopped_.load(); }
+  Counters& counters() { return counters_; }
+  NodeStats stats() const;
+  void log(LogLevel level, std::string_view message) const;
+  asio::io_context& io() { return io_; }
+
+  // ---- Processes (runtime.cc) ----
+  Result<Ptr> new_process(const SpawnOptions& options, Node::MessageHandler handler = nullptr);
+  Process handle(Ptr state);
+  Ptr find_local(const Pid& pid) const;
+  ProcessTable& table() { return *table_; }
+  Reference make_ref();
+  const Pid& anonymous_pid() const { return anonymous_->pid; }
+  // Puts a message in a local mailbox, waking its receiver. False if dead.
+  bool push(const Ptr& to, Term message);
+  // push, counting the outcome in `delivered` or `dropped` (target may be null).
+  void push_counted(const Ptr& target, Term message, std::atomic<uint64_t>& delivered,
+                    std::atomic<uint64_t>& dropped);
+  void async_receive(const Ptr& state, std::chrono::milliseconds timeout,
+                     Process::ReceiveHandler done);
+
+  // ---- Messages (routing.cc) ----
+  void send(const Pid& from, const Pid& to, Term message, bool has_sender = true);
+  void send_named(const Pid& from, std::string_view name, std::string_view node, Term message);
+  void send_alias(const Pid& from, const Reference& alias, Term message);
+  // Sends a control message to `node`, connecting first if need be, in
+  // order with everything else routed to that node. on_fail runs (on some
+  // thread, without locks held) if it cannot be handed to a connection.
+  void route(std::string_view node, Term control, std::optional<Term> payload, FailFn on_fail);
+  // Sends only over an existing connection; false if there is none.
+  bool send_if_connected(std::string_view node, const Term& control, const Term* payload);
+  std::shared_ptr<dist::Connection> connection(std::string_view node) const;
+  Result<void> connect(std::string_view node);
+  void disconnect(std::string_view node);
+  std::vector<std::string> nodes(NodeKind kind) const;
+
+  // ---- Links, monitors, exits (signals.cc) ----
+  void link(const Ptr& self, const Pid& other);
+  void unlink(const Ptr& self, const Pid& other);
+  Reference monitor(const Ptr& self, const Pid& target);
+  Reference monitor_name(const Ptr& self, std::string_view name, std::string_view node);
+  void demonitor(const Ptr& self, const Reference& ref);
+  // exit(To, Reason) sent by `from`.
+  void exit_signal(const Pid& from, const Pid& to, Term reason);
+  // Ends a local process and propagates its exit.
+  void exit_process(const Ptr& state, Term reason);
+  Reference create_alias(const Ptr& self);
+  void remove_alias(const Ptr& self, const Reference& alias);
+
+  // Incoming signals for local processes (signals.cc).
+  void incoming_exit(const Pid& from, const Pid& to, Term reason, bool from_link);
+  void incoming_link(const Pid& from, const Pid& to);
+  void incoming_unlink(const Pid& from, const Pid& to, std::optional<uint64_t> id);
+  void incoming_unlink_ack(const Pid& from, const Pid& to, uint64_t id);
+  void incoming_monitor(const Pid& from, const Term& target, const Reference& ref);
+  void incoming_demonitor(const Term& target, const Reference& ref);
+  void incoming_down(const Pid& to, const Reference& ref, Term reason);
+
+  // ---- Node monitoring (node_monitor.cc) ----
+  uint64_t subscribe_node_events(NodeEventHandler handler);
+  void unsubscribe_node_events(uint64_t id);
+  Result<void> monitor_nodes(const Pid& pid, bool on);
+
+  // ---- Kernel services and rpc (kernel_services.cc, rpc_client.cc) ----
+  void register_function(std::string_view module, std::string_view function, RpcFunction fn);
+  bool ping(std::string_view node, std::chrono::milliseconds timeout);
+  Result<Term> rpc(std::string_view node, std::string_view module, std::string_view function,
+                   std::vector<Term> args, std::chrono::milliseconds timeout);
+  // gen_call to {name, node} from a temporary process (whose pid
+  // make_request may put in the request); the reply, or why there is none.
+  Result<Term> gen_call(std::string_view node, std::string_view name,
+                        const std::function<Term(const Pid& self)>& make_request,
+                        std::chrono::milliseconds timeout);
+
+  // ---- DistSink (dispatch.cc, node_monitor.cc) ----
+  void connection_up(const std::shared_ptr<dist::Connection>& connection) override;
+  void deliver(const std::shared_ptr<dist::Connection>& from, Term control,
+               std::optional<Term> payload) override;
+  void connection_down(const std::shared_ptr<dist::Connection>& connection,
+                       const std::string& reason) override;
+
+ private:
+  struct PendingSend {
+    Term control;
+    std::optional<Term> payload;
+    FailFn on_fail;
+  };
+  // A function call's outcome and, for errors, the stack erpc reports.
+  struct Invocation {
+    CallResult result;
+    Term stack;
+  };
+  struct ExitWork {
+    Pid from;
+    Pid to;
+    Term reason;
+    bool from_link;
+  };
+
+  Result<void> start_distribution();
+  void start_kernel();
+  void wait_ready();
+  void schedule_drain(Ptr state);
+  void drain(const Ptr& state);
+
+  void deliver_remote(const Pid& to, Term message);
+  void deliver_remote_named(const Atom& name, Term message);
+  void connect_done(const std::string& node, Result<std::shared_ptr<dist::Connection>> result);
+
+  // signals.cc
+  void terminate(const Ptr& state, Term reason, std::deque<ExitWork>& work);
+  std::optional<Term> apply_exit_signal(const Ptr& target, const ExitWork& signal);
+  void run_exit_work(std::deque<ExitWork>& work);
+  void deliver_down(const Pid& watcher, const Reference& ref, Term reason);
+  void node_down_signals(const std::string& node);
+
+  void notify_node_event(const NodeEvent& event);
+
+  // kernel_services.cc
+  void net_kernel_message(Process& self, const Term& message);
+  void rex_message(Process& self, const Term& message);
+  void gen_reply(const Pid& from, const Pid& to, const Term& tag, Term reply);
+  void spawn_request(const std::shared_ptr<dist::Connection>& from,
+                     const std::vector<Term>& control, std::optional<Term> payload);
+  Invocation invoke(const Atom& module, const Atom& function, const std::vector<Term>& args);
+  std::optional<Invocation> builtin(const Atom& module, const Atom& function,
+                                    const std::vector<Term>& args);
+
+  NodeOptions options_;
+  std::string name_;
+  Atom node_atom_;
+  uint32_t creation_ = 0;
+  std::unique_ptr<dist::Distribution> dist_;
+  std::unique_ptr<ProcessTable> table_;
+  Counters counters_;
+  std::atomic<bool> stopped_{false};
+  std::once_flag stop_once_;
+  Ptr anonymous_;  // sender of messages from outside any process
+
+  std::mutex ready_mu_;
+  std::condition_variable ready_cv_;
+  bool ready_ = false;
+
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> workers_;
+
+  std::atomic<uint64_t> ref_counter_{0};
+  const uint32_t ref_salt_;
+  std::atomic<uint64_t> unlink_counter_{0};
+
+  mutable std::shared_mutex connections_mu_;
+  std::unordered_map<std::string, std::shared_ptr<dist::Connection>, StringHash, std::equal_to<>>
+      connections_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> disconnecting_;  // by us
+
+  std::mutex pending_mu_;
+  std::unordered_map<std::string, std::vector<PendingSend>, StringHash, std::equal_to<>> pending_;
+  std::atomic<size_t> pending_nodes_{0};
+
+  std::mutex events_mu_;
+  std::map<uint64_t, NodeEventHandler> event_handlers_;
+  uint64_t next_event_handler_ = 1;
+  std::vector<Pid> node_monitors_;
+
+  mutable std::shared_mutex functions_mu_;
+  std::unordered_map<std::string, RpcFunction, StringHash, std::equal_to<>> functions_;
+};
+
+}  // namespace beamlink::node

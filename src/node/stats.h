@@ -1,0 +1,25 @@
+// node/stats.h - the runtime's counters (relaxed atomics; NodeStats is a
+// snapshot of them).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace beamlink::node {
+
+struct Counters {
+  std::atomic<uint64_t> messages_sent{0};
+  std::atomic<uint64_t> messages_received{0};
+  std::atomic<uint64_t> local_messages{0};
+  std::atomic<uint64_t> dropped_unknown_pid{0};
+  std::atomic<uint64_t> dropped_unknown_name{0};
+  std::atomic<uint64_t> dropped_unknown_alias{0};
+  std::atomic<uint64_t> dropped_no_connection{0};
+  std::atomic<uint64_t> dropped_control{0};
+};
+
+inline void bump(std::atomic<uint64_t>& counter) {
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace beamlink::node

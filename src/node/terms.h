@@ -1,0 +1,40 @@
+// node/terms.h - small helpers to build and take apart the terms the node
+// runtime exchanges (control tuples, gen_call envelopes, DOWN messages).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "beamlink/term.h"
+
+namespace beamlink::node {
+
+inline Term atom(std::string_view name) {
+  return Term::atom(name);
+}
+
+template <class... Ts>
+Term tuple(Ts&&... elements) {
+  std::vector<Term> items;
+  items.reserve(sizeof...(Ts));
+  (items.emplace_back(std::forward<Ts>(elements)), ...);
+  return Term::tuple(std::move(items));
+}
+
+// Element i of a tuple of exactly `size` elements, else nullptr.
+inline const Tuple* tuple_of(const Term& term, size_t size) {
+  const auto* t = term.get_if<Tuple>();
+  return t != nullptr && t->elements.size() == size ? t : nullptr;
+}
+
+inline bool is_atom(const Term& term, std::string_view name) {
+  return term.is_atom(name);
+}
+
+// For gen:call tags: [alias | Ref] (and [[alias | Ref] | _]) name an alias
+// to reply to; the Ref, or nullptr for a plain tag.
+const Reference* alias_of_tag(const Term& tag);
+
+}  // namespace beamlink::node

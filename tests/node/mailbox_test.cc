@@ -1,0 +1,131 @@
+#include "node/mailbox.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace beamlink::node {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = Mailbox::Clock;
+
+Clock::time_point soon(std::chrono::milliseconds d = 0ms) {
+  return Clock::now() + d;
+}
+
+TEST(MailboxTest, PopsInOrderAndTimesOutWhenEmpty) {
+  Mailbox box(false);
+  EXPECT_TRUE(box.push(Term(1)).accepted);
+  EXPECT_TRUE(box.push(Term(2)).accepted);
+  EXPECT_EQ(box.size(), 2u);
+  EXPECT_EQ(box.pop(soon()), Term(1));
+  EXPECT_EQ(box.pop(soon()), Term(2));
+  auto start = Clock::now();
+  EXPECT_FALSE(box.pop(soon(30ms)).has_value());
+  EXPECT_GE(Clock::now() - start, 25ms);
+}
+
+TEST(MailboxTest, SelectiveReceiveKeepsOthersInOrder) {
+  Mailbox box(false);
+  for (int i = 1; i <= 5; ++i) box.push(Term(i));
+  auto even = box.pop_if([](const Term& t) { return t.as<int64_t>() % 2 == 0; }, soon());
+  EXPECT_EQ(even, Term(2));
+  EXPECT_EQ(box.pop_if([](const Term& t) { return t == Term(5); }, soon()), Term(5));
+  EXPECT_FALSE(box.pop_if([](const Term& t) { return t == Term(9); }, soon(10ms)).has_value());
+  EXPECT_EQ(box.pop(soon()), Term(1));
+  EXPECT_EQ(box.pop(soon()), Term(3));
+  EXPECT_EQ(box.pop(soon()), Term(4));
+}
+
+TEST(MailboxTest, BlockedReceiverWakesOnPushFromAnotherThread) {
+  Mailbox box(false);
+  std::thread producer([&] {
+    std::this_thread::sleep_for(20ms);
+    box.push(Term(42));
+  });
+  EXPECT_EQ(box.pop(soon(5s)), Term(42));
+  producer.join();
+}
+
+TEST(MailboxTest, SelectiveReceiverWaitsForAMatchingLaterMessage) {
+  Mailbox box(false);
+  box.push(Term(1));
+  std::thread producer([&] {
+    std::this_thread::sleep_for(10ms);
+    box.push(Term(2));
+    box.push(Term(3));
+  });
+  EXPECT_EQ(box.pop_if([](const Term& t) { return t == Term(3); }, soon(5s)), Term(3));
+  producer.join();
+  EXPECT_EQ(box.pop(soon()), Term(1));
+  EXPECT_EQ(box.pop(soon()), Term(2));
+}
+
+TEST(MailboxTest, CloseRejectsPushesButLeavesQueuedMessages) {
+  Mailbox box(false);
+  box.push(Term(1));
+  box.close();
+  EXPECT_TRUE(box.closed());
+  EXPECT_FALSE(box.push(Term(2)).accepted);
+  EXPECT_EQ(box.pop(soon(1s)), Term(1));
+  auto start = Clock::now();
+  EXPECT_FALSE(box.pop(Clock::time_point::max()).has_value());  // closed: no wait
+  EXPECT_LT(Clock::now() - start, 1s);
+}
+
+TEST(MailboxTest, ParkedReceiverGetsTheNextPushDirectly) {
+  Mailbox box(false);
+  Process::ReceiveHandler handler = [](std::optional<Term>) {};
+  std::optional<Term> out;
+  uint64_t token = 0;
+  EXPECT_EQ(box.park(handler, out, token), Mailbox::Park::parked);
+  Process::ReceiveHandler second = [](std::optional<Term>) {};
+  uint64_t other = 0;
+  EXPECT_EQ(box.park(second, out, other), Mailbox::Park::busy);
+  auto pushed = box.push(Term(7));
+  ASSERT_TRUE(pushed.waiter);
+  EXPECT_EQ(pushed.message, Term(7));
+  EXPECT_EQ(box.size(), 0u);
+  EXPECT_FALSE(box.cancel_parked(token));  // already handed over
+}
+
+TEST(MailboxTest, ParkReturnsAQueuedMessageAtOnceAndCancelTakesTheReceiverBack) {
+  Mailbox box(false);
+  box.push(Term(1));
+  Process::ReceiveHandler handler = [](std::optional<Term>) {};
+  std::optional<Term> out;
+  uint64_t token = 0;
+  EXPECT_EQ(box.park(handler, out, token), Mailbox::Park::ready);
+  EXPECT_EQ(out, Term(1));
+  EXPECT_EQ(box.park(handler, out, token), Mailbox::Park::parked);
+  EXPECT_TRUE(box.cancel_parked(token));
+  EXPECT_FALSE(box.push(Term(2)).waiter);  // queued normally now
+  EXPECT_EQ(box.size(), 1u);
+}
+
+TEST(MailboxTest, HandlerModeSchedulesOncePerBusyPeriod) {
+  Mailbox box(true);
+  EXPECT_TRUE(box.push(Term(1)).schedule);
+  EXPECT_FALSE(box.push(Term(2)).schedule);
+  std::deque<Term> batch;
+  ASSERT_TRUE(box.take_batch(batch));
+  EXPECT_EQ(batch.size(), 2u);
+  batch.clear();
+  EXPECT_FALSE(box.take_batch(batch));  // now idle
+  EXPECT_TRUE(box.push(Term(3)).schedule);
+}
+
+TEST(MailboxTest, RemoveIfDropsMatchingMessages) {
+  Mailbox box(false);
+  for (int i = 1; i <= 4; ++i) box.push(Term(i));
+  EXPECT_EQ(box.pop(soon()), Term(1));  // moves the rest to the consumer side
+  box.push(Term(5));
+  box.remove_if([](const Term& t) { return t.as<int64_t>() % 2 == 1; });
+  EXPECT_EQ(box.pop(soon()), Term(2));
+  EXPECT_EQ(box.pop(soon()), Term(4));
+  EXPECT_FALSE(box.pop(soon()).has_value());
+}
+
+}  // namespace
+}  // namespace beamlink::node

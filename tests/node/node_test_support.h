@@ -29,6 +29,12 @@ inline std::unique_ptr<Node> start_node(FakeNetwork& network, const std::string&
   return node ? std::move(*node) : nullptr;
 }
 
+inline SpawnOptions trapping() {
+  SpawnOptions options;
+  options.trap_exit = true;
+  return options;
+}
+
 inline Term A(std::string_view name) {
   return Term::atom(name);
 }

@@ -300,6 +300,7 @@ void ConnectionImpl::shut_down(const std::string& reason) {
   wake_timer_.cancel();
   tick_timer_.cancel();
   auto self = shared_from_this();
+  if (up_reported_) log(LogLevel::info, "connection with " + peer_.name + " down: " + reason);
   if (up_reported_) sink_.connection_down(self, reason);
   if (on_down_) on_down_(self);
 }

@@ -13,11 +13,15 @@
 // unknown sequence or an out-of-order fragment is an error, after which the
 // connection is closed (the reader keeps nothing of the bad sequence).
 //
-// Sending (DFLAG_DIST_HDR_ATOM_CACHE is not negotiated, so erl expects no
-// atom cache entries): a message whose terms fit in fragment_size goes as one
-// pass-through frame; a larger one, if the peer accepts DFLAG_FRAGMENTS,
-// as a 131,69 frame with zero atom cache refs followed by 131,70 frames,
-// each carrying at most fragment_size bytes of the terms.
+// Sending. DFLAG_DIST_HDR_ATOM_CACHE is never negotiated, so no atom cache
+// entries are sent. To a peer without DFLAG_FRAGMENTS a message is one
+// pass-through frame. A peer with DFLAG_FRAGMENTS (every OTP 22+ erl) gets a
+// normal header with zero atom cache refs (131, 68, 0, Control, Payload):
+// real erl rejects pass-through frames once FRAGMENTS is negotiated ("Got
+// message from incompatible erlang"), as beamlink's interop test showed. A
+// message whose terms exceed fragment_size goes as a 131,69 frame with zero
+// atom cache refs followed by 131,70 frames, each carrying at most
+// fragment_size bytes of the terms.
 //
 // Not thread safe: a DistReader belongs to one connection's reader. The
 // encoder functions are pure and reentrant.

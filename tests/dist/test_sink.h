@@ -4,6 +4,7 @@
 // Thread safe; waits are bounded.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -36,6 +37,8 @@ class TestSink final : public DistSink {
                std::optional<Term> payload) override {
     const auto op = control_op(control);
     if (op == REG_SEND && payload) answer_registered(from, control, *payload);
+    delivered.fetch_add(1, std::memory_order_relaxed);
+    if (!record) return;
     std::lock_guard lock(mutex_);
     messages_.push_back({from, std::move(control), std::move(payload)});
     changed_.notify_all();
@@ -89,6 +92,8 @@ class TestSink final : public DistSink {
   const std::vector<Message>& messages_locked() const { return messages_; }
 
   bool answer_probes = true;
+  bool record = true;  // false: only count deliveries (throughput tests)
+  std::atomic<size_t> delivered{0};
 
  private:
   // {'$gen_call', {Pid, Tag}, {is_auth, _}} to net_kernel, and {Pid, T} to sink.

@@ -167,7 +167,9 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
   std::copy(leftover.begin(), leftover.end(), buffer.begin());
   size_t begin = 0;
   size_t end = leftover.size();
+  DistMessage message;
   for (;;) {
+    uint64_t frames = 0;
     while (end - begin >= 4) {
       const size_t length = load_be(buffer.data() + begin, 4);
       if (length > config_.max_frame_size) {
@@ -178,35 +180,35 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
       if (end - begin - 4 < length) break;
       const std::span<const uint8_t> frame(buffer.data() + begin + 4, length);
       begin += 4 + length;
-      last_received_ = Clock::now();
-      stats_.frames_received.fetch_add(1, std::memory_order_relaxed);
+      ++frames;
       if (length == 0) continue;  // a tick
-      auto message = dist_reader_.read(frame);
-      if (!message) {
-        shut_down("malformed frame from " + peer_.name + ": " + message.error().message);
+      auto complete = dist_reader_.read(frame, message);
+      if (!complete) {
+        shut_down("malformed frame from " + peer_.name + ": " + complete.error().message);
         co_return;
       }
-      if (*message) handle(std::move(**message));
+      if (*complete) handle(message);
       if (closed()) co_return;
     }
-    // Make room: move the partial frame to the front, grow for a big one.
-    if (begin == end) {
-      begin = end = 0;
-      if (buffer.size() > kReadChunk) {
-        buffer.resize(kReadChunk);
-        buffer.shrink_to_fit();
-      }
-    } else if (begin > 0) {
+    if (frames > 0) {
+      last_received_ = Clock::now();
+      stats_.frames_received.fetch_add(frames, std::memory_order_relaxed);
+    }
+    // Keep the partial frame at the front, with room for all of it.
+    if (begin > 0) {
       std::copy(buffer.begin() + static_cast<ptrdiff_t>(begin),
                 buffer.begin() + static_cast<ptrdiff_t>(end), buffer.begin());
       end -= begin;
       begin = 0;
     }
-    if (end >= 4) {
-      const size_t needed = 4 + load_be(buffer.data(), 4);
-      if (needed > buffer.size()) buffer.resize(needed);
+    const size_t wanted =
+        end >= 4 ? std::max(kReadChunk, 4 + load_be(buffer.data(), 4)) : kReadChunk;
+    if (buffer.size() < wanted) {
+      buffer.resize(wanted);
+    } else if (wanted == kReadChunk && buffer.size() > 4 * kReadChunk) {
+      buffer.resize(kReadChunk);  // after a large message
+      buffer.shrink_to_fit();
     }
-    if (end == buffer.size()) buffer.resize(buffer.size() * 2);
     auto count =
         co_await transport_->read_some(std::span(buffer.data() + end, buffer.size() - end));
     if (!count) {
@@ -219,7 +221,7 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
   }
 }
 
-void ConnectionImpl::handle(DistMessage message) {
+void ConnectionImpl::handle(DistMessage& message) {
   if (is_probe_reply(message.control)) return;
   sink_.deliver(shared_from_this(), std::move(message.control), std::move(message.payload));
 }

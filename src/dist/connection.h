@@ -83,7 +83,7 @@ class ConnectionImpl final : public Connection,
   asio::awaitable<void> ticker();
   // Queues already-framed bytes. Returns false once closed.
   bool enqueue(std::span<const uint8_t> frames, std::vector<uint8_t>* whole = nullptr);
-  void handle(DistMessage message);
+  void handle(DistMessage& message);
   bool is_probe_reply(const Term& control) const;
   void send_probe();
   // On the strand: closes the transport and reports connection_down once.

@@ -25,13 +25,11 @@ std::unexpected<Error> within(std::string_view what, std::string_view part, cons
 DistReader::DistReader(ReassemblyLimits limits, etf::DecodeLimits decode)
     : limits_(limits), decode_limits_(decode) {}
 
-Result<std::optional<DistMessage>> DistReader::read(std::span<const uint8_t> frame) {
+Result<bool> DistReader::read(std::span<const uint8_t> frame, DistMessage& out) {
   if (frame.empty())
     return framing_error(Errc::malformed, "dist frame", "empty (ticks are not messages)");
   if (frame[0] == etf::PASS_THROUGH) {
-    auto message = decode_terms(frame.subspan(1), nullptr, true, "pass-through");
-    if (!message) return std::unexpected(message.error());
-    return std::optional<DistMessage>(std::move(*message));
+    return decode_terms(frame.subspan(1), nullptr, true, "pass-through", out);
   }
   if (frame[0] != etf::VERSION_MAGIC) {
     return framing_error(Errc::malformed, "dist frame",
@@ -42,15 +40,13 @@ Result<std::optional<DistMessage>> DistReader::read(std::span<const uint8_t> fra
     case etf::DIST_HEADER: {
       auto header = cache_.read(frame.subspan(2));
       if (!header) return within("DIST_HEADER", "atom cache", header.error());
-      auto message =
-          decode_terms(frame.subspan(2 + header->consumed), &header->refs, false, "DIST_HEADER");
-      if (!message) return std::unexpected(message.error());
-      return std::optional<DistMessage>(std::move(*message));
+      return decode_terms(frame.subspan(2 + header->consumed), &header->refs, false, "DIST_HEADER",
+                          out);
     }
     case etf::DIST_FRAG_HEADER:
-      return read_fragment(frame, true);
+      return read_fragment(frame, true, out);
     case etf::DIST_FRAG_CONT:
-      return read_fragment(frame, false);
+      return read_fragment(frame, false, out);
     default:
       return framing_error(
           Errc::malformed, "dist frame",
@@ -58,8 +54,8 @@ Result<std::optional<DistMessage>> DistReader::read(std::span<const uint8_t> fra
   }
 }
 
-Result<std::optional<DistMessage>> DistReader::read_fragment(std::span<const uint8_t> frame,
-                                                             bool first) {
+Result<bool> DistReader::read_fragment(std::span<const uint8_t> frame, bool first,
+                                       DistMessage& out) {
   const std::string_view what = first ? "DIST_FRAG_HEADER" : "DIST_FRAG_CONT";
   WireReader reader(frame, what);
   (void)reader.bytes(2, "tag");
@@ -89,15 +85,13 @@ Result<std::optional<DistMessage>> DistReader::read_fragment(std::span<const uin
           seq_text + ": over " + std::to_string(limits_.max_message_size) + " bytes");
     }
     if (*fragment_id == 1) {
-      auto message = decode_terms(data, &header->refs, false, what);
-      if (!message) return std::unexpected(message.error());
-      return std::optional<DistMessage>(std::move(*message));
+      return decode_terms(data, &header->refs, false, what, out);
     }
     Sequence& sequence = sequences_[*sequence_id];
     sequence.next_fragment = *fragment_id - 1;
     sequence.refs = std::move(header->refs);
     sequence.data.assign(data.begin(), data.end());
-    return std::optional<DistMessage>();
+    return false;
   }
 
   auto found = sequences_.find(*sequence_id);
@@ -122,23 +116,22 @@ Result<std::optional<DistMessage>> DistReader::read_fragment(std::span<const uin
   sequence.data.insert(sequence.data.end(), data.begin(), data.end());
   if (*fragment_id > 1) {
     --sequence.next_fragment;
-    return std::optional<DistMessage>();
+    return false;
   }
   Sequence complete = std::move(sequence);
   sequences_.erase(found);
-  auto message = decode_terms(complete.data, &complete.refs, false, what);
-  if (!message) return std::unexpected(message.error());
-  return std::optional<DistMessage>(std::move(*message));
+  return decode_terms(complete.data, &complete.refs, false, what, out);
 }
 
-Result<DistMessage> DistReader::decode_terms(std::span<const uint8_t> data,
-                                             const etf::AtomRefTable* refs, bool versioned,
-                                             std::string_view what) const {
+Result<bool> DistReader::decode_terms(std::span<const uint8_t> data, const etf::AtomRefTable* refs,
+                                      bool versioned, std::string_view what,
+                                      DistMessage& out) const {
   etf::DecodeOptions options;
   options.limits = decode_limits_;
   options.atom_refs = refs;
   size_t offset = 0;
-  auto next = [&](std::string_view part) -> Result<Term> {
+  // Decodes the next term into `into`.
+  auto next = [&](std::string_view part, Term& into) -> Result<void> {
     if (versioned) {
       if (offset >= data.size() || data[offset] != etf::VERSION_MAGIC) {
         return within(what, part,
@@ -150,36 +143,41 @@ Result<DistMessage> DistReader::decode_terms(std::span<const uint8_t> data,
         auto term = etf::decode(data.subspan(offset - 1), options);
         if (!term) return within(what, part, term.error());
         offset = data.size();
-        return term;
+        into = std::move(*term);
+        return {};
       }
     }
     auto decoded = etf::decode_one(data.subspan(offset), options);
     if (!decoded) return within(what, part, decoded.error());
     offset += decoded->consumed;
-    return std::move(decoded->term);
+    into = std::move(decoded->term);
+    return {};
   };
 
-  auto control = next("control message");
-  if (!control) return std::unexpected(control.error());
-  const auto op = control_op(*control);
+  if (auto control = next("control message", out.control); !control) {
+    return std::unexpected(control.error());
+  }
+  const auto op = control_op(out.control);
   if (!op) {
     return framing_error(Errc::malformed, what, "control message is not a tuple with an op code");
   }
-  DistMessage message{std::move(*control), std::nullopt};
   if (offset < data.size()) {
-    auto payload = next("payload");
-    if (!payload) return std::unexpected(payload.error());
-    message.payload = std::move(*payload);
+    if (!out.payload) out.payload.emplace();
+    if (auto payload = next("payload", *out.payload); !payload) {
+      return std::unexpected(payload.error());
+    }
+  } else {
+    out.payload.reset();
   }
   if (offset != data.size()) {
     return framing_error(Errc::malformed, what,
                          std::to_string(data.size() - offset) + " bytes after the payload");
   }
-  if (carries_payload(*op) && !message.payload) {
+  if (carries_payload(*op) && !out.payload) {
     return framing_error(Errc::malformed, what,
                          "control message " + std::to_string(*op) + " without its payload");
   }
-  return message;
+  return true;
 }
 
 namespace {

@@ -54,9 +54,10 @@ class DistReader {
  public:
   explicit DistReader(ReassemblyLimits limits = {}, etf::DecodeLimits decode = {});
 
-  // One non-empty frame body. nullopt when it was a fragment that does not
-  // complete its message yet.
-  Result<std::optional<DistMessage>> read(std::span<const uint8_t> frame);
+  // One non-empty frame body. True when it completed a message, which is
+  // then in `out` (overwritten; reusing one DistMessage saves moves); false
+  // for a fragment that does not complete its message yet.
+  Result<bool> read(std::span<const uint8_t> frame, DistMessage& out);
 
   size_t pending_sequences() const { return sequences_.size(); }
 
@@ -67,9 +68,9 @@ class DistReader {
     std::vector<uint8_t> data;
   };
 
-  Result<std::optional<DistMessage>> read_fragment(std::span<const uint8_t> frame, bool first);
-  Result<DistMessage> decode_terms(std::span<const uint8_t> data, const etf::AtomRefTable* refs,
-                                   bool versioned, std::string_view what) const;
+  Result<bool> read_fragment(std::span<const uint8_t> frame, bool first, DistMessage& out);
+  Result<bool> decode_terms(std::span<const uint8_t> data, const etf::AtomRefTable* refs,
+                            bool versioned, std::string_view what, DistMessage& out) const;
 
   ReassemblyLimits limits_;
   etf::DecodeLimits decode_limits_;

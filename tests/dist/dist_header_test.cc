@@ -35,8 +35,17 @@ std::vector<Bytes> split_frames(const Bytes& bytes) {
   return frames;
 }
 
+// The reader's answer as "nullopt until a message is complete".
+Result<std::optional<DistMessage>> read_one(DistReader& reader, const Bytes& frame) {
+  DistMessage message;
+  auto complete = reader.read(frame, message);
+  if (!complete) return std::unexpected(complete.error());
+  if (!*complete) return std::optional<DistMessage>();
+  return std::optional<DistMessage>(std::move(message));
+}
+
 Error read_error(DistReader& reader, const Bytes& frame) {
-  auto result = reader.read(frame);
+  auto result = read_one(reader, frame);
   EXPECT_FALSE(result) << "expected an error";
   return result ? Error{} : result.error();
 }
@@ -89,19 +98,19 @@ TEST(DistHeaderSendTest, UnencodableTermLeavesBufferAlone) {
 
 TEST(DistReaderTest, ReadsPassThroughAndNormalHeader) {
   DistReader reader;
-  auto pass = reader.read(concat({{112, 131}, kControlBytes, {131, 97, 7}}));
+  auto pass = read_one(reader, concat({{112, 131}, kControlBytes, {131, 97, 7}}));
   ASSERT_TRUE(pass) << pass.error().to_string();
   ASSERT_TRUE(*pass);
   EXPECT_EQ((*pass)->control, kControl);
   EXPECT_EQ((*pass)->payload, kPayload);
 
-  auto normal = reader.read(concat({{131, 68, 0}, kControlBytes, {97, 7}}));
+  auto normal = read_one(reader, concat({{131, 68, 0}, kControlBytes, {97, 7}}));
   ASSERT_TRUE(normal && *normal);
   EXPECT_EQ((*normal)->control, kControl);
 
   // A control message without payload.
   const Term link = Term::tuple({LINK, Term::atom("a"), Term::atom("b")});
-  auto bare = reader.read(concat({{131, 68, 0}, {104, 3, 97, 1, 119, 1, 'a', 119, 1, 'b'}}));
+  auto bare = read_one(reader, concat({{131, 68, 0}, {104, 3, 97, 1, 119, 1, 'a', 119, 1, 'b'}}));
   ASSERT_TRUE(bare && *bare);
   EXPECT_EQ((*bare)->control, link);
   EXPECT_FALSE((*bare)->payload);
@@ -121,7 +130,7 @@ TEST(DistReaderTest, ReadsAtomCacheReferences) {
     options.atom_refs = &*refs;
     ASSERT_TRUE(etf::encode_to(frame, kControl, options));
     ASSERT_TRUE(etf::encode_to(frame, kPayload, options));
-    auto message = reader.read(frame);
+    auto message = read_one(reader, frame);
     ASSERT_TRUE(message) << message.error().to_string();
     ASSERT_TRUE(*message);
     EXPECT_EQ((*message)->control, kControl) << "round " << round;
@@ -141,7 +150,7 @@ TEST(DistReaderTest, ReassemblesFragmentsInterleavedWithOtherMessages) {
   DistReader reader;
   std::vector<DistMessage> done;
   auto feed = [&](const Bytes& frame) {
-    auto message = reader.read(frame);
+    auto message = read_one(reader, frame);
     ASSERT_TRUE(message) << message.error().to_string();
     if (*message) done.push_back(std::move(**message));
   };
@@ -164,7 +173,7 @@ TEST(DistReaderTest, SingleFragmentMessage) {
   DistReader reader;
   const Bytes frame = concat(
       {{131, 69, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0}, kControlBytes, {97, 7}});
-  auto message = reader.read(frame);
+  auto message = read_one(reader, frame);
   ASSERT_TRUE(message && *message);
   EXPECT_EQ((*message)->payload, kPayload);
 }
@@ -208,12 +217,12 @@ TEST(DistReaderTest, FragmentSequenceErrors) {
   EXPECT_EQ(read_error(reader, frag(69, 4, 0, {1})).message,
             "DIST_FRAG_HEADER: sequence 4: fragment id 0");
 
-  ASSERT_TRUE(reader.read(frag(69, 5, 3, {104})));
+  ASSERT_TRUE(read_one(reader, frag(69, 5, 3, {104})));
   EXPECT_EQ(read_error(reader, frag(70, 5, 1, {3})).message,
             "DIST_FRAG_CONT: sequence 5: fragment 1, expected 2");
   EXPECT_EQ(reader.pending_sequences(), 0u);  // dropped
 
-  ASSERT_TRUE(reader.read(frag(69, 6, 2, {104})));
+  ASSERT_TRUE(read_one(reader, frag(69, 6, 2, {104})));
   EXPECT_EQ(read_error(reader, frag(69, 6, 2, {104})).message,
             "DIST_FRAG_HEADER: sequence 6 is already open");
   EXPECT_EQ(reader.pending_sequences(), 0u);
@@ -221,15 +230,15 @@ TEST(DistReaderTest, FragmentSequenceErrors) {
 
 TEST(DistReaderTest, ReassemblyIsBounded) {
   DistReader reader(ReassemblyLimits{8, 2});
-  ASSERT_TRUE(reader.read(frag(69, 1, 3, {1, 2, 3, 4})));
-  ASSERT_TRUE(reader.read(frag(70, 1, 2, {5, 6, 7, 8})));
+  ASSERT_TRUE(read_one(reader, frag(69, 1, 3, {1, 2, 3, 4})));
+  ASSERT_TRUE(read_one(reader, frag(70, 1, 2, {5, 6, 7, 8})));
   const Error size = read_error(reader, frag(70, 1, 1, {9}));
   EXPECT_EQ(size.code, Errc::limit_exceeded);
   EXPECT_EQ(size.message, "DIST_FRAG_CONT: sequence 1: over 8 bytes");
   EXPECT_EQ(reader.pending_sequences(), 0u);
 
-  ASSERT_TRUE(reader.read(frag(69, 2, 3, {1})));
-  ASSERT_TRUE(reader.read(frag(69, 3, 3, {1})));
+  ASSERT_TRUE(read_one(reader, frag(69, 2, 3, {1})));
+  ASSERT_TRUE(read_one(reader, frag(69, 3, 3, {1})));
   const Error many = read_error(reader, frag(69, 4, 3, {1}));
   EXPECT_EQ(many.code, Errc::limit_exceeded);
   EXPECT_EQ(many.message, "DIST_FRAG_HEADER: sequence 4: over 2 unfinished fragmented messages");
@@ -249,7 +258,7 @@ TEST(DistReaderTest, LargeMessageRoundTrip) {
   DistReader reader;
   std::optional<DistMessage> done;
   for (const auto& frame : frames) {
-    auto message = reader.read(frame);
+    auto message = read_one(reader, frame);
     ASSERT_TRUE(message) << message.error().to_string();
     if (*message) done = std::move(**message);
   }

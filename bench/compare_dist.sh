@@ -67,13 +67,14 @@ sleep 1
 erl_rss=$(rss_kib "$erl_server_pid")
 bl_rss=$(rss_kib "$bl_server_pid")
 
-loopback_bps=-
+loopback_bps=0
 if command -v iperf3 >/dev/null; then
   iport=$(free_port)
   iperf3 -s -B 127.0.0.1 -p "$iport" -1 >/dev/null 2>&1 &
   pids+=($!)
   sleep 0.5
-  loopback_bps=$(iperf3 -c 127.0.0.1 -p "$iport" -t 3 -f b 2>/dev/null | awk '/receiver/ {print $(NF-2)}')
+  loopback_bps=$(iperf3 -c 127.0.0.1 -p "$iport" -t 3 -J 2>/dev/null |
+    awk '/"sum_received"/ {f=1} f && /"bits_per_second"/ {gsub(/[^0-9.e+]/, "", $2); printf "%.0f", $2 / 8; exit}')
 fi
 
 echo "erl: $(erl -noshell -eval 'io:format("OTP ~s", [erlang:system_info(otp_release)]), halt().'); cpu: $(nproc) cores; $(date -u +%F)"
@@ -91,14 +92,18 @@ run() {  # label workload count size better(higher|lower)
   local unit; unit=$(echo "$bl" | field unit)
   printf '%-22s %16s %16s %10s %18s %18s\n' "$1 ($unit)" "$b" "$e" "$ratio" \
     "$(echo "$mixed1" | field value)" "$(echo "$mixed2" | field value)"
+  if [[ $2 == binary && $4 == 1048576 ]]; then bl_1m=$b; erl_1m=$e; fi
   if [[ $2 == pingpong ]]; then
     printf '%-22s %16s %16s\n' "  p99 (us)" "$(echo "$bl" | field p99)" "$(echo "$erl" | field p99)"
   fi
 }
+bl_1m=0; erl_1m=0
+# iperf3 first, while nothing else runs.
 run "small messages" small "$SMALL" 0 higher
 run "ping-pong median" pingpong "$PINGS" 0 lower
 run "64 KiB binaries" binary "$BIN64" 65536 higher
 run "1 MiB binaries" binary "$BIN1M" 1048576 higher
-echo "loopback TCP (iperf3): $loopback_bps bit/s"
+echo "loopback TCP (iperf3, one stream): $loopback_bps B/s"
+echo "1 MiB binaries vs loopback TCP: beamlink $(awk -v b="$bl_1m" -v l="$loopback_bps" 'BEGIN{ if (l > 0) printf "%.0f%%", 100*b/l; else print "-"}'), erl $(awk -v e="$erl_1m" -v l="$loopback_bps" 'BEGIN{ if (l > 0) printf "%.0f%%", 100*e/l; else print "-"}')"
 echo "idle node RSS: beamlink ${bl_rss} KiB, erl ${erl_rss} KiB (ratio erl/beamlink $(awk -v b="$bl_rss" -v e="$erl_rss" 'BEGIN{printf "%.1f", e/b}'))"
 echo "ratio: above 1x means beamlink is better (higher rate, or lower latency)"

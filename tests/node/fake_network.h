@@ -55,10 +55,10 @@ class FakeConnection final : public dist::Connection {
   dist::PeerInfo peer_;
   mutable std::mutex mu_;
   bool closed_ = false;
-  dist::DistSink* owner_sink_ = nullptr;        // the node this object belongs to
-  dist::DistSink* remote_sink_ = nullptr;       // the node at the other end, or
-  std::function<void(Sent)> to_scripted_;       // a scripted peer's inbox
-  std::shared_ptr<FakeConnection> other_side_;  // the other end's connection object
+  dist::DistSink* owner_sink_ = nullptr;      // the node this object belongs to
+  dist::DistSink* remote_sink_ = nullptr;     // the node at the other end, or
+  std::function<void(Sent)> to_scripted_;     // a scripted peer's inbox
+  std::weak_ptr<FakeConnection> other_side_;  // the other end's connection object
 };
 
 // A node played by the test: inject() delivers control messages to the
@@ -253,7 +253,7 @@ class FakeNetwork {
     std::lock_guard lock(mu_);
     std::vector<std::shared_ptr<FakeConnection>> ends;
     for (auto it = connections_.begin(); it != connections_.end();) {
-      if (it->second.get() == &conn || it->second->other_side_.get() == &conn) {
+      if (it->second.get() == &conn || it->second->other_side_.lock().get() == &conn) {
         ends.push_back(it->second);
         it = connections_.erase(it);
       } else {
@@ -320,14 +320,15 @@ inline bool FakeConnection::send(const Term& control, const Term* payload) {
   {
     std::lock_guard lock(mu_);
     if (closed_) return false;
-    other = other_side_;
+    other = other_side_.lock();
   }
   Sent sent{control, payload ? std::optional<Term>(*payload) : std::nullopt};
   if (to_scripted_) {
     network_.post([fn = to_scripted_, sent = std::move(sent)]() mutable { fn(std::move(sent)); });
   } else {
     network_.post([sink = remote_sink_, other, sent = std::move(sent)]() mutable {
-      if (!other->closed()) sink->deliver(other, std::move(sent.control), std::move(sent.payload));
+      if (other != nullptr && !other->closed())
+        sink->deliver(other, std::move(sent.control), std::move(sent.payload));
     });
   }
   return true;

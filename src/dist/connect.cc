@@ -47,7 +47,7 @@ void DistributionImpl::connect(const std::string& node, Done done) {
     entry.waiters.push_back(std::move(done));
     if (entry.outgoing || entry.incoming > 0) return;  // its outcome answers us too
     attempt = std::make_shared<Attempt>();
-    attempt->strand = asio::make_strand(io_);
+    attempt->strand = asio::make_strand(*io_);
     entry.outgoing = attempt;
   }
   asio::co_spawn(attempt->strand, outgoing(node, attempt), asio::detached);
@@ -88,7 +88,7 @@ asio::awaitable<Result<tcp::socket>> DistributionImpl::dial(
   if (attempt->aborted) co_return fail(Errc::closed, "attempt aborted");
 
   tcp::resolver resolver(attempt->strand);
-  tcp::socket socket(io_);
+  tcp::socket socket(*io_);
   epmd::Watchdog watchdog(attempt->strand, options_.setup_time, [&] {
     resolver.cancel();
     asio::error_code ignored;
@@ -233,6 +233,7 @@ void DistributionImpl::connection_ready(std::unique_ptr<Transport> transport,
   config.max_frame_size = options_.max_frame_size;
   config.fragment_size = options_.fragment_size;
   config.logger = options_.logger;
+  config.keep_alive = io_;
   auto connection = std::make_shared<ConnectionImpl>(
       std::move(transport), outcome.peer, initiated_by_us, std::move(config), sink_,
       [this](const std::shared_ptr<ConnectionImpl>& gone) { connection_gone(gone); });
@@ -311,7 +312,7 @@ void DistributionImpl::connection_gone(const std::shared_ptr<ConnectionImpl>& co
 void DistributionImpl::answer(std::vector<Done> waiters,
                               const Result<std::shared_ptr<Connection>>& result) {
   for (auto& waiter : waiters) {
-    asio::post(io_, [waiter = std::move(waiter), result] { waiter(result); });
+    asio::post(*io_, [waiter = std::move(waiter), result] { waiter(result); });
   }
 }
 

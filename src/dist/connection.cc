@@ -32,7 +32,8 @@ long long ms(Clock::duration duration) {
 ConnectionImpl::ConnectionImpl(std::unique_ptr<Transport> transport, PeerInfo peer,
                                bool initiated_by_us, ConnectionConfig config, DistSink& sink,
                                DownHook on_down)
-    : transport_(std::move(transport)),
+    : keep_alive_(config.keep_alive),
+      transport_(std::move(transport)),
       strand_(transport_->executor()),
       peer_(std::move(peer)),
       initiated_by_us_(initiated_by_us),
@@ -253,6 +254,11 @@ asio::awaitable<void> ConnectionImpl::ticker() {
   const milliseconds tick_interval =
       std::max(milliseconds(1), config_.ticktime / static_cast<int>(intensity));
   const bool probing = config_.liveness_probe.count() > 0;
+  // While probing, tick whenever we have been quiet for liveness_probe: a
+  // peer busy sending us a backlog hears from us although its probes wait
+  // behind that backlog.
+  const milliseconds quiet_limit =
+      probing ? std::min(tick_interval, config_.liveness_probe) : tick_interval;
   milliseconds period = tick_interval;
   if (probing) period = std::min(period, std::max(milliseconds(5), config_.liveness_probe / 4));
   for (;;) {
@@ -277,7 +283,7 @@ asio::awaitable<void> ConnectionImpl::ticker() {
       last_probe_ = now;
       send_probe();
     }
-    if (now - last_written_ >= tick_interval) {
+    if (now - last_written_ >= quiet_limit) {
       last_written_ = now;  // the writer moves it again when the tick is out
       if (enqueue(kTickFrame)) stats_.ticks_sent.fetch_add(1, std::memory_order_relaxed);
     }
@@ -285,7 +291,7 @@ asio::awaitable<void> ConnectionImpl::ticker() {
 }
 
 void ConnectionImpl::close(std::string reason) {
-  closing_.store(true, std::memory_order_release);
+  if (closing_.exchange(true, std::memory_order_acq_rel)) return;  // already closing
   asio::post(strand_,
              [self = shared_from_this(), reason = std::move(reason)] { self->shut_down(reason); });
 }

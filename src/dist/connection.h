@@ -7,7 +7,10 @@
 // coroutine swaps the whole send queue out under a short lock and writes it
 // with one gather write per wake-up, so many small messages share one
 // system call; a timer coroutine sends ticks and liveness probes and drops a
-// silent peer (see DistOptions in distribution.h).
+// silent peer (see DistOptions in distribution.h). While probing is on, a
+// tick also goes out whenever nothing was written for liveness_probe, so a
+// peer flooding us (its probes queued behind its own backlog) still hears
+// from us.
 //
 // send() may be called from any thread: it encodes into a thread-local
 // scratch buffer, then appends the bytes to the queue's current chunk under
@@ -35,6 +38,9 @@
 namespace beamlink::dist {
 
 struct ConnectionConfig {
+  // Kept until the connection is destroyed, after all its I/O objects: the
+  // io_context they belong to.
+  std::shared_ptr<void> keep_alive;
   std::string local_node;
   uint32_t local_creation = 0;
   std::chrono::milliseconds ticktime{60000};
@@ -90,6 +96,7 @@ class ConnectionImpl final : public Connection,
   void shut_down(const std::string& reason);
   void log(LogLevel level, const std::string& message) const;
 
+  std::shared_ptr<void> keep_alive_;  // first member: destroyed last
   std::unique_ptr<Transport> transport_;
   asio::any_io_executor strand_;
   PeerInfo peer_;

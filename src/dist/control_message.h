@@ -72,12 +72,6 @@ constexpr bool carries_payload(int64_t op) {
 
 // The operation code of a control tuple, or nullopt when `control` is not a
 // non-empty tuple starting with an integer.
-inline std::optional<int64_t> control_op(const Term& control) {
-  const auto* tuple = control.get_if<Tuple>();
-  if (tuple == nullptr || tuple->elements.empty()) return std::nullopt;
-  const auto* op = tuple->elements.front().get_if<int64_t>();
-  if (op == nullptr) return std::nullopt;
-  return *op;
-}
+std::optional<int64_t> control_op(const Term& control);
 
 }  // namespace beamlink::dist

@@ -35,8 +35,9 @@ Result<std::unique_ptr<Distribution>> Distribution::start(const DistOptions& opt
 DistributionImpl::DistributionImpl(const DistOptions& options, DistSink& sink)
     : options_(options),
       sink_(sink),
-      work_(io_.get_executor()),
-      control_(asio::make_strand(io_)),
+      io_(std::make_shared<asio::io_context>()),
+      work_(io_->get_executor()),
+      control_(asio::make_strand(*io_)),
       acceptor_(control_),
       random_(std::random_device{}()) {}
 
@@ -51,7 +52,7 @@ void DistributionImpl::log(LogLevel level, const std::string& message) const {
 Result<void> DistributionImpl::start() {
   if (auto listening = listen(); !listening) return listening;
   for (unsigned i = 0; i < options_.io_threads; ++i) {
-    threads_.emplace_back([this] { io_.run(); });
+    threads_.emplace_back([io = io_] { io->run(); });
   }
   if (options_.use_epmd) {
     if (auto registered = register_with_epmd(); !registered) {
@@ -129,7 +130,7 @@ Result<void> DistributionImpl::register_with_epmd() {
 
 asio::awaitable<void> DistributionImpl::accept_loop() {
   for (;;) {
-    asio::ip::tcp::socket socket(io_);
+    asio::ip::tcp::socket socket(*io_);
     auto [error] = co_await acceptor_.async_accept(socket, kNoThrow);
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (error) {
@@ -137,7 +138,7 @@ asio::awaitable<void> DistributionImpl::accept_loop() {
           "accept on port " + std::to_string(listen_port_) + ": " + error.message());
       continue;
     }
-    auto strand = asio::make_strand(io_);
+    auto strand = asio::make_strand(*io_);
     asio::co_spawn(strand, incoming(std::move(socket)), asio::detached);
   }
 }
@@ -224,8 +225,13 @@ void DistributionImpl::stop() {
         asio::use_future);
     closed.wait_for(std::chrono::seconds(5));
   }
+  // Let the closed connections' coroutines finish (that releases them);
+  // stop hard only if something, such as a handshake, is still running.
   work_.reset();
-  io_.stop();
+  for (int i = 0; i < 400 && !io_->stopped(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  io_->stop();
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }

@@ -90,7 +90,9 @@ class DistributionImpl final : public Distribution {
   uint32_t creation_ = 0;
   uint16_t listen_port_ = 0;
 
-  asio::io_context io_;
+  // Shared with every connection, which may outlive this object in the
+  // hands of the node runtime: its sockets and timers need the io_context.
+  std::shared_ptr<asio::io_context> io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::any_io_executor control_;
   asio::ip::tcp::acceptor acceptor_;

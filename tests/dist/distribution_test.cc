@@ -108,12 +108,7 @@ TEST_F(DistributionTest, ConnectAndExchangeMessages) {
   const Term body = Term::tuple({from, Term::binary("hello")});
   ASSERT_TRUE((*connection)
                   ->send(Term::tuple({REG_SEND, from, Term::atom(""), Term::atom("sink")}), &body));
-  ASSERT_TRUE(sink_a.wait([&] {
-    for (const auto& m : sink_a.messages_locked()) {
-      if (m.payload == Term::tuple({Term::atom("reply"), Term::binary("hello")})) return true;
-    }
-    return false;
-  }));
+  ASSERT_TRUE(sink_a.wait_payload(Term::tuple({Term::atom("reply"), Term::binary("hello")})));
   EXPECT_EQ(a->connections().size(), 1u);
   EXPECT_EQ(b->connections().size(), 1u);
   EXPECT_TRUE(b->connection("a@127.0.0.1"));
@@ -138,14 +133,7 @@ TEST_F(DistributionTest, TenMebibytesAreFragmentedAndReassembled) {
   const Term big = Term::binary(std::span<const uint8_t>(bytes));
   const auto before = Clock::now();
   ASSERT_TRUE((*connection)->send(Term::tuple({SEND, Term::atom(""), pid_of(*b)}), &big));
-  ASSERT_TRUE(sink_b.wait(
-      [&] {
-        for (const auto& m : sink_b.messages_locked()) {
-          if (m.payload && *m.payload == big) return true;
-        }
-        return false;
-      },
-      30s));
+  ASSERT_TRUE(sink_b.wait_payload(big, 30s));
   std::printf(
       "[ measure ] 10 MiB one way, in-process: %lld ms\n",
       static_cast<long long>(
@@ -360,12 +348,7 @@ TEST_F(DistributionTest, GarbageFromARawSocketClosesOnlyThatConnection) {
   const Term body = Term::tuple({pid_of(*b), Term(1)});
   ASSERT_TRUE((*good)->send(Term::tuple({REG_SEND, pid_of(*b), Term::atom(""), Term::atom("sink")}),
                             &body));
-  ASSERT_TRUE(sink_b.wait([&] {
-    for (const auto& m : sink_b.messages_locked()) {
-      if (m.payload == Term::tuple({Term::atom("reply"), Term(1)})) return true;
-    }
-    return false;
-  }));
+  ASSERT_TRUE(sink_b.wait_payload(Term::tuple({Term::atom("reply"), Term(1)})));
   EXPECT_EQ(sink_a.ups(), 3u);
   EXPECT_EQ(sink_a.downs(), 2u);
   EXPECT_NE(log().find("connection from 127.0.0.1:"), std::string::npos) << log();

@@ -58,6 +58,18 @@ class TestSink final : public DistSink {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, limit, predicate);
   }
+  // Waits until a message whose payload equals `payload` has arrived.
+  bool wait_payload(const Term& payload,
+                    std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+    return wait(
+        [&] {
+          for (const auto& m : messages_) {
+            if (m.payload && *m.payload == payload) return true;
+          }
+          return false;
+        },
+        limit);
+  }
   size_t ups() {
     std::lock_guard lock(mutex_);
     return ups_.size();

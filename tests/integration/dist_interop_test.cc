@@ -198,13 +198,8 @@ TEST_F(DistInteropTest, WeConnectToErlAndExchangeWithRegisteredProcessesBothWays
   // us -> erl's echo -> back to our pid.
   const Term from = our_pid(*us);
   send_to_echo(**connection, from, "echo", Term::atom("hello"));
-  ASSERT_TRUE(sink_.wait([&] {
-    for (const auto& m : sink_.messages_locked()) {
-      if (m.payload && *m.payload == Term::tuple({Term::atom("echo"), Term::atom("hello")}))
-        return true;
-    }
-    return false;
-  })) << erl.output();
+  ASSERT_TRUE(sink_.wait_payload(Term::tuple({Term::atom("echo"), Term::atom("hello")})))
+      << erl.output();
 
   // erl -> our registered sink -> reply back to erl's driver.
   const Term command =

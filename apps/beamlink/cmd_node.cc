@@ -25,16 +25,7 @@ class NodeCommand : public Command {
     auto node = start_node("node", std::move(*options));
     if (!node) return 1;
 
-    node->subscribe_node_events([](const NodeEvent& event) {
-      std::string kind = event.hidden ? " (hidden)" : "";
-      if (event.kind == NodeEvent::Kind::up) {
-        log_line("info", "node", "nodeup " + event.node + kind);
-      } else {
-        log_line("info", "node",
-                 "nodedown " + event.node + kind + " reason " + event.reason +
-                     (event.detail.empty() ? "" : " (" + event.detail + ")"));
-      }
-    });
+    // The runtime logs nodeup/nodedown (with their reasons) through the logger.
     SpawnOptions echo_options;
     echo_options.register_as = "echo";
     auto echo = node->spawn_handler(

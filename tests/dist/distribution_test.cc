@@ -204,6 +204,13 @@ TEST_F(DistributionTest, SimultaneousConnectsEndWithOneConnection) {
               impl(b->connections()[0]).initiated_by_us());
     EXPECT_FALSE(a->connections()[0]->closed());
   }
+  size_t crossed = 0;
+  const std::string text = log();
+  for (auto at = text.find("simultaneous"); at != std::string::npos;
+       at = text.find("simultaneous", at + 1)) {
+    ++crossed;
+  }
+  std::printf("[ measure ] simultaneous-connect resolutions logged in 10 rounds: %zu\n", crossed);
 }
 
 TEST_F(DistributionTest, WrongCookieIsRefusedWithClearLines) {

@@ -113,7 +113,8 @@ class DistInteropTest : public ::testing::Test {
         {{"ERL_EPMD_PORT", std::to_string(epmd_->port())},
          {"BL_PEER", us},
          {"BL_MODE", mode},
-         {"BL_AT", at}});
+         {"BL_AT", at},
+         {"ERL_CRASH_DUMP_SECONDS", "0"}});  // no erl_crash.dump in the working directory
     if (!child) {
       ADD_FAILURE() << "cannot start erl (is erlang-base installed?): " << child.error();
       return ChildProcess::spawn({"true"}).value();

@@ -1,8 +1,27 @@
 #include "etf/utf8.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace beamlink::etf {
+
+namespace {
+
+// Atoms are nearly always ASCII (module, function and node names), so eight
+// bytes at a time are checked for a set high bit before any decoding.
+const uint8_t* skip_ascii(const uint8_t* p, const uint8_t* end) {
+  constexpr uint64_t kHighBits = 0x8080808080808080u;
+  while (end - p >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    if ((word & kHighBits) != 0) break;
+    p += 8;
+  }
+  while (p < end && *p < 0x80) ++p;
+  return p;
+}
+
+}  // namespace
 
 std::optional<size_t> utf8_code_points(std::string_view text) {
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
@@ -11,8 +30,9 @@ std::optional<size_t> utf8_code_points(std::string_view text) {
   while (p < end) {
     uint8_t c = *p;
     if (c < 0x80) {
-      ++p;
-      ++count;
+      const uint8_t* ascii_end = skip_ascii(p, end);
+      count += static_cast<size_t>(ascii_end - p);
+      p = ascii_end;
       continue;
     }
     size_t extra;

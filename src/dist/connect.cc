@@ -275,7 +275,16 @@ void DistributionImpl::connection_ready(std::unique_ptr<Transport> transport,
   log(LogLevel::info, std::string(initiated_by_us ? "connected to " : "connection from ") + peer +
                           (outcome.peer.hidden ? " (hidden)" : ""));
   connection->start(std::move(outcome.leftover));
-  answer(std::move(waiters), std::shared_ptr<Connection>(connection));
+  // Answer connect() callers only once the sink has seen connection_up, so a
+  // caller never holds a connection the node runtime does not know yet.
+  connection->after_start([connection, waiters = std::move(waiters)] {
+    Result<std::shared_ptr<Connection>> result = std::shared_ptr<Connection>(connection);
+    if (connection->closed()) {
+      result = fail(Errc::closed,
+                    "connection with " + connection->peer().name + " closed as it started");
+    }
+    for (const auto& waiter : waiters) waiter(result);
+  });
 }
 
 void DistributionImpl::attempt_over(const std::string& peer, const Attempt* attempt,

@@ -84,6 +84,10 @@ void ConnectionImpl::start(std::vector<uint8_t> leftover) {
   });
 }
 
+void ConnectionImpl::after_start(std::function<void()> fn) {
+  asio::post(strand_, std::move(fn));
+}
+
 bool ConnectionImpl::send(const Term& control, const Term* payload) {
   if (closed()) return false;
   thread_local std::vector<uint8_t> scratch;

@@ -74,6 +74,9 @@ class ConnectionImpl final : public Connection,
   // Reports connection_up and starts the coroutines. `leftover`: bytes read
   // after the handshake. Call once.
   void start(std::vector<uint8_t> leftover);
+  // Runs `fn` on the strand after start()'s connection_up (or its silent
+  // close, if the connection closed before it started).
+  void after_start(std::function<void()> fn);
 
   const PeerInfo& peer() const override { return peer_; }
   bool send(const Term& control, const Term* payload = nullptr) override;

@@ -1,4 +1,4 @@
-// The public encode entry points: size pass, write pass, optional zlib.
+// The public encode entry points: one encoding pass, optional zlib.
 #include <utility>
 
 #include "beamlink/etf.h"
@@ -10,41 +10,42 @@ namespace beamlink::etf {
 
 namespace {
 
-// Size of the term without the version byte; also validates it.
-Result<size_t> body_size(const Term& term, const AtomRefIndex* atom_refs) {
-  SizeSink sink;
-  Encoder<SizeSink> encoder(sink, atom_refs);
-  if (auto ok = encoder.run(term); !ok) return std::unexpected(std::move(ok.error()));
-  return sink.position();
-}
-
-Result<void> write_body(std::vector<uint8_t>& out, const Term& term, const AtomRefIndex* atom_refs,
-                        size_t size) {
+// Appends the term without the version byte; on failure `out` is left as it
+// was.
+Result<void> write_body(std::vector<uint8_t>& out, const Term& term,
+                        const AtomRefIndex* atom_refs) {
   size_t start = out.size();
-  out.resize(start + size);
-  WriteSink sink(out.data() + start);
-  Encoder<WriteSink> encoder(sink, atom_refs);
-  return encoder.run(term);
+  VectorSink sink(out);
+  Encoder<VectorSink> encoder(sink, atom_refs);
+  if (auto ok = encoder.run(term); !ok) {
+    out.resize(start);
+    return ok;
+  }
+  sink.finish();
+  return {};
 }
 
 }  // namespace
 
 Result<void> encode_to(std::vector<uint8_t>& out, const Term& term, const EncodeOptions& options) {
-  auto size = body_size(term, options.atom_refs);
-  if (!size) return std::unexpected(std::move(size.error()));
   if (!options.compress) {
-    out.reserve(out.size() + *size + (options.version ? 1 : 0));
+    size_t start = out.size();
     if (options.version) out.push_back(VERSION_MAGIC);
-    return write_body(out, term, options.atom_refs, *size);
+    auto written = write_body(out, term, options.atom_refs);
+    if (!written) out.resize(start);
+    return written;
   }
-  if (*size > UINT32_MAX)
-    return fail(Errc::invalid_argument, "ETF encode: term too large to compress");
   std::vector<uint8_t> raw;
-  if (auto written = write_body(raw, term, options.atom_refs, *size); !written) return written;
+  if (auto written = write_body(raw, term, options.atom_refs); !written) return written;
+  if (raw.size() > UINT32_MAX) {
+    return fail(Errc::invalid_argument, "ETF encode: term too large to compress");
+  }
   size_t start = out.size();
   if (options.version) out.push_back(VERSION_MAGIC);
   out.push_back(COMPRESSED);
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(*size >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<uint8_t>(raw.size() >> shift));
+  }
   size_t header = out.size() - start;
   if (auto deflated = deflate_to(out, raw, options.compression_level); !deflated) {
     out.resize(start);

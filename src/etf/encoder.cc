@@ -312,6 +312,6 @@ Result<void> Encoder<Sink>::closure_header(const Closure& value) {
 }
 
 template class Encoder<SizeSink>;
-template class Encoder<WriteSink>;
+template class Encoder<VectorSink>;
 
 }  // namespace beamlink::etf

@@ -6,9 +6,9 @@
 //    version byte.
 //  * No recursion: nesting is walked with an explicit stack, so a deep term
 //    cannot overflow the call stack.
-//  * Fails (invalid_argument) only for terms ETF cannot express; the first
-//    pass over SizeSink finds those, so the WriteSink pass cannot fail.
-//  * Instantiated for SizeSink and WriteSink (sinks.h) in encoder.cc.
+//  * Fails (invalid_argument) only for terms ETF cannot express, possibly
+//    after writing part of the term; encode_to then trims what was written.
+//  * Instantiated for SizeSink and VectorSink (sinks.h) in encoder.cc.
 #pragma once
 
 #include <array>

@@ -15,7 +15,7 @@
 namespace beamlink::dist {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = ConnectionImpl::Clock;
 using std::chrono::milliseconds;
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 
@@ -58,7 +58,8 @@ void ConnectionImpl::start(std::vector<uint8_t> leftover) {
   auto self = shared_from_this();
   asio::post(strand_, [self, leftover = std::move(leftover)]() mutable {
     const auto now = Clock::now();
-    self->last_received_ = self->last_written_ = self->last_probe_ = now;
+    self->last_received_ = self->last_probe_ = now;
+    self->last_written_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
     if (self->closed()) {  // closed before it started: never reported
       self->down_reported_ = true;
       self->transport_->close();
@@ -99,16 +100,39 @@ bool ConnectionImpl::send(const Term& control, const Term* payload) {
     return false;
   }
   const bool whole = scratch.size() >= kMoveThreshold;
-  const bool queued = enqueue(scratch, whole ? &scratch : nullptr);
+  const bool queued = enqueue(scratch, whole ? &scratch : nullptr, !whole);
   if (queued) stats_.messages_sent.fetch_add(1, std::memory_order_relaxed);
   return queued;
 }
 
-bool ConnectionImpl::enqueue(std::span<const uint8_t> frames, std::vector<uint8_t>* whole) {
+bool ConnectionImpl::queue_empty() const {
+  for (const auto& chunk : queue_) {
+    if (!chunk.empty()) return false;
+  }
+  return true;
+}
+
+void ConnectionImpl::mark_written(size_t bytes) {
+  stats_.writes.fetch_add(1, std::memory_order_relaxed);
+  stats_.bytes_written.fetch_add(bytes, std::memory_order_relaxed);
+  last_written_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+bool ConnectionImpl::enqueue(std::span<const uint8_t> frames, std::vector<uint8_t>* whole,
+                             bool may_inline) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (queue_closed_) return false;
+    if (may_inline && writer_idle_ && inline_armed_.load(std::memory_order_relaxed) &&
+        queue_empty()) {
+      inline_armed_.store(false, std::memory_order_relaxed);
+      // An error leaves the bytes queued: the writer meets it and reports it.
+      const size_t written = transport_->try_write(frames).value_or(0);
+      if (written > 0) mark_written(written);
+      if (written == frames.size()) return true;
+      frames = frames.subspan(written);
+    }
     if (whole != nullptr) {
       queue_.push_back(std::move(*whole));
       queue_.emplace_back();  // later small messages go after it
@@ -129,8 +153,7 @@ asio::awaitable<void> ConnectionImpl::writer() {
     {
       std::lock_guard lock(mutex_);
       if (queue_closed_) co_return;
-      bool empty = true;
-      for (const auto& chunk : queue_) empty = empty && chunk.empty();
+      const bool empty = queue_empty();
       writer_idle_ = empty;
       wake_posted_ = false;
       if (empty) {
@@ -157,9 +180,7 @@ asio::awaitable<void> ConnectionImpl::writer() {
       shut_down(written.error().message);
       co_return;
     }
-    stats_.writes.fetch_add(1, std::memory_order_relaxed);
-    stats_.bytes_written.fetch_add(total, std::memory_order_relaxed);
-    last_written_ = Clock::now();
+    mark_written(total);
     // Keep one drained chunk's capacity for the next swap.
     writing_.resize(1);
     writing_.front().clear();
@@ -223,6 +244,8 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
       co_return;
     }
     end += *count;
+    // Before the frames are handled, so a reply sent while they are may go inline.
+    inline_armed_.store(true, std::memory_order_relaxed);
   }
 }
 
@@ -287,8 +310,11 @@ asio::awaitable<void> ConnectionImpl::ticker() {
       last_probe_ = now;
       send_probe();
     }
-    if (now - last_written_ >= quiet_limit) {
-      last_written_ = now;  // the writer moves it again when the tick is out
+    inline_armed_.store(true, std::memory_order_relaxed);
+    const Clock::time_point written{Clock::duration(last_written_.load(std::memory_order_relaxed))};
+    if (now - written >= quiet_limit) {
+      // The writer moves it again when the tick is out.
+      last_written_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
       if (enqueue(kTickFrame)) stats_.ticks_sent.fetch_add(1, std::memory_order_relaxed);
     }
   }

@@ -15,7 +15,13 @@
 // send() may be called from any thread: it encodes into a thread-local
 // scratch buffer, then appends the bytes to the queue's current chunk under
 // the lock (large messages are moved in whole) and wakes the writer only
-// when it is idle.
+// when it is idle. Inline fast path: when the writer is idle, the queue is
+// empty and the path is armed, send() writes a small message to the socket
+// itself (non-blocking, under the lock, so only one thread writes at a
+// time and order holds); what the socket does not take is queued for the
+// writer. One inline write disarms the path until the next read or tick,
+// so a burst of sends still shares the writer's gather writes while a
+// request/reply exchange skips the hand-off to the I/O thread.
 //
 // Lifetime: the Distribution and the running coroutines hold shared
 // pointers; the connection reports connection_down exactly once (then
@@ -65,6 +71,7 @@ struct ConnectionStats {
 class ConnectionImpl final : public Connection,
                              public std::enable_shared_from_this<ConnectionImpl> {
  public:
+  using Clock = std::chrono::steady_clock;
   using DownHook = std::function<void(const std::shared_ptr<ConnectionImpl>&)>;
 
   ConnectionImpl(std::unique_ptr<Transport> transport, PeerInfo peer, bool initiated_by_us,
@@ -90,8 +97,12 @@ class ConnectionImpl final : public Connection,
   asio::awaitable<void> reader(std::vector<uint8_t> leftover);
   asio::awaitable<void> writer();
   asio::awaitable<void> ticker();
-  // Queues already-framed bytes. Returns false once closed.
-  bool enqueue(std::span<const uint8_t> frames, std::vector<uint8_t>* whole = nullptr);
+  // Queues already-framed bytes (or writes them inline when `may_inline`
+  // and the fast path is open). Returns false once closed.
+  bool enqueue(std::span<const uint8_t> frames, std::vector<uint8_t>* whole = nullptr,
+               bool may_inline = false);
+  bool queue_empty() const;  // REQUIRES: mutex_ held
+  void mark_written(size_t bytes);
   void handle(DistMessage& message);
   bool is_probe_reply(const Term& control) const;
   void send_probe();
@@ -119,6 +130,8 @@ class ConnectionImpl final : public Connection,
   bool wake_posted_ = false;
   bool queue_closed_ = false;
   std::atomic<bool> closing_{false};
+  std::atomic<bool> inline_armed_{true};     // see "Inline fast path" above
+  std::atomic<Clock::rep> last_written_{0};  // any thread writes it
   std::atomic<uint64_t> next_sequence_{1};
 
   // Strand-only state.
@@ -128,7 +141,6 @@ class ConnectionImpl final : public Connection,
   bool up_reported_ = false;
   bool down_reported_ = false;
   std::chrono::steady_clock::time_point last_received_;
-  std::chrono::steady_clock::time_point last_written_;
   std::chrono::steady_clock::time_point last_probe_;
   uint32_t probe_counter_ = 0;
 };

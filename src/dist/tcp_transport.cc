@@ -1,7 +1,11 @@
 // Transport over a plain TCP socket.
+#include <sys/socket.h>
+
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "dist/transport.h"
 
@@ -36,6 +40,16 @@ class TcpTransport final : public Transport {
     (void)count;
     if (!error) co_return Result<void>{};
     co_return failure("write", error);
+  }
+
+  // A plain send(2): the socket object is only read (its descriptor), and
+  // the caller keeps write() and close() away meanwhile.
+  Result<size_t> try_write(std::span<const uint8_t> bytes) override {
+    const ssize_t sent =
+        ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent >= 0) return static_cast<size_t>(sent);
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return size_t{0};
+    return fail(Errc::io, "write " + remote_ + ": " + std::strerror(errno));
   }
 
   void close() override {

@@ -3,9 +3,9 @@
 // The protocol code (handshake I/O, Connection) sees only this interface,
 // so a TLS transport can be added later without touching it.
 //
-// Contract: every member is called on the connection's strand (the
-// executor()), never from two threads at once. At most one read_some and
-// one write are outstanding at a time. close() makes outstanding and later
+// Contract: every member but try_write is called on the connection's
+// strand (the executor()), never from two threads at once. At most one
+// read_some and one write are outstanding at a time. close() makes outstanding and later
 // operations fail with Errc::closed; it is idempotent. Errors are values:
 // Errc::closed when the peer closed the stream (or close() was called),
 // Errc::io for anything else, with the remote address in the message.
@@ -34,6 +34,12 @@ class Transport {
   // Writes every byte of `buffers`, gathering them into as few system calls
   // as the operating system allows.
   virtual asio::awaitable<Result<void>> write(std::span<const asio::const_buffer> buffers) = 0;
+  // Writes what the operating system takes at once, without blocking, and
+  // returns how many bytes that was (0 when it would block; an error leaves
+  // the stream as it was, for write() to report). May be called from any
+  // thread, but REQUIRES: no write() outstanding and no close() running
+  // (the caller serialises them). The default writes nothing.
+  virtual Result<size_t> try_write(std::span<const uint8_t> /*bytes*/) { return size_t{0}; }
   virtual void close() = 0;
   // "127.0.0.1:40123", for logs.
   virtual const std::string& remote() const = 0;

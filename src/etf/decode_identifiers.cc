@@ -195,7 +195,7 @@ Result<bool> Decoder::read_fun_header(At at, Term& out) {
     out = Term(std::move(*closure));
     return true;
   }
-  if (auto opened = open(at, free_count, free_count, "free variables"); !opened) {
+  if (auto opened = open(at, free_count, free_count, "free variables", out); !opened) {
     return std::unexpected(opened.error());
   }
   stack_.back().closure = std::move(closure);

@@ -63,17 +63,22 @@ Result<void> Decoder::promise(At at, size_t declared, size_t items, const char* 
   return {};
 }
 
-Result<void> Decoder::open(At at, size_t declared, size_t items, const char* noun) {
+Result<void> Decoder::open(At at, size_t declared, size_t items, const char* noun, Term& dest) {
   if (stack_.size() >= options_.limits.max_depth) {
     return error(
         Errc::limit_exceeded, at,
         "nesting deeper than max_depth (" + std::to_string(options_.limits.max_depth) + ")");
   }
   if (auto promised = promise(at, declared, items, noun); !promised) return promised;
-  Frame& frame = stack_.emplace_back();
+  Frame& frame = stack_.push();
   frame.at = at;
+  frame.dest = &dest;
   frame.expected = items;
-  frame.items.reserve(items);
+  if (at.tag == MAP_EXT) {
+    frame.pairs.reserve(items / 2);
+  } else {
+    frame.items.reserve(items);
+  }
   return {};
 }
 
@@ -84,27 +89,39 @@ Result<bool> Decoder::splice_tail_list(At at, uint32_t length) {
   if (auto promised = promise(at, length, size_t{length} + 1, "elements"); !promised) {
     return std::unexpected(promised.error());
   }
-  stack_.back().expected += length;  // the old tail slot holds the first element
+  Frame& frame = stack_.back();
+  frame.items.pop_back();    // the tail's slot: the first element takes it
+  frame.expected += length;  // the old tail counts as the first element
   return false;
 }
 
+// The next element's place in the top frame. Elements start only after the
+// previous one is complete, so `done` is the new element's index, and nothing
+// points into items or pairs while they grow.
+Term& Decoder::next_slot(Frame& frame) {
+  if (frame.at.tag != MAP_EXT) return frame.items.emplace_back();
+  if (frame.done % 2 == 0) return frame.pairs.emplace_back().first;
+  return frame.pairs.back().second;
+}
+
 Result<Term> Decoder::run() {
-  Term term;
+  Term root;
   for (;;) {
-    if (!stack_.empty()) --pending_;  // the next element of the top frame starts now
-    auto complete = start_term(term);
+    Term* dest = &root;
+    if (!stack_.empty()) {
+      --pending_;  // the next element of the top frame starts now
+      dest = &next_slot(stack_.back());
+    }
+    auto complete = start_term(*dest);
     if (!complete) return std::unexpected(std::move(complete.error()));
     if (!*complete) continue;
-    // Hand the finished term to its parents, closing every frame it fills.
+    // Count the finished term in its parents, closing every frame it fills.
     for (;;) {
-      if (stack_.empty()) return term;
+      if (stack_.empty()) return root;
       Frame& frame = stack_.back();
-      frame.items.push_back(std::move(term));
-      if (frame.items.size() < frame.expected) break;
-      auto closed = close(frame);
-      if (!closed) return closed;
-      term = std::move(*closed);
-      stack_.pop_back();
+      if (++frame.done < frame.expected) break;
+      if (auto closed = close(frame); !closed) return std::unexpected(std::move(closed.error()));
+      stack_.pop();
     }
   }
 }
@@ -146,7 +163,7 @@ Result<bool> Decoder::start_term(Term& out) {
         out = Term(Tuple{});
         return true;
       }
-      if (auto opened = open(at, arity, arity, "elements"); !opened) {
+      if (auto opened = open(at, arity, arity, "elements", out); !opened) {
         return std::unexpected(opened.error());
       }
       return false;
@@ -155,10 +172,10 @@ Result<bool> Decoder::start_term(Term& out) {
       uint32_t length;
       if (!in_.u32(length)) return truncated(at, 4);
       if (!stack_.empty() && stack_.back().at.tag == LIST_EXT &&
-          stack_.back().items.size() + 1 == stack_.back().expected) {
+          stack_.back().done + 1 == stack_.back().expected) {
         return splice_tail_list(at, length);
       }
-      if (auto opened = open(at, length, size_t{length} + 1, "elements"); !opened) {
+      if (auto opened = open(at, length, size_t{length} + 1, "elements", out); !opened) {
         return std::unexpected(opened.error());
       }
       return false;
@@ -170,13 +187,30 @@ Result<bool> Decoder::start_term(Term& out) {
         out = Term(Map{});
         return true;
       }
-      if (auto opened = open(at, arity, size_t{arity} * 2, "pairs"); !opened) {
+      if (auto opened = open(at, arity, size_t{arity} * 2, "pairs", out); !opened) {
         return std::unexpected(opened.error());
       }
       return false;
     }
     case NEW_FUN_EXT:
       return read_fun_header(at, out);
+    case ATOM_EXT:
+    case SMALL_ATOM_EXT:
+    case ATOM_UTF8_EXT:
+    case SMALL_ATOM_UTF8_EXT:
+    case ATOM_CACHE_REF: {
+      auto atom = read_atom_body(at);
+      if (!atom) return std::unexpected(std::move(atom.error()));
+      out = Term(std::move(*atom));
+      return true;
+    }
+    case NEW_PID_EXT:
+    case PID_EXT: {
+      auto pid = read_pid_body(at);
+      if (!pid) return std::unexpected(std::move(pid.error()));
+      out = Term(std::move(*pid));
+      return true;
+    }
     default:
       break;
   }
@@ -190,27 +224,12 @@ Result<bool> Decoder::start_term(Term& out) {
         return read_new_float(at);
       case FLOAT_EXT:
         return read_float_text(at);
-      case ATOM_EXT:
-      case SMALL_ATOM_EXT:
-      case ATOM_UTF8_EXT:
-      case SMALL_ATOM_UTF8_EXT:
-      case ATOM_CACHE_REF: {
-        auto atom = read_atom_body(at);
-        if (!atom) return std::unexpected(std::move(atom.error()));
-        return Term(std::move(*atom));
-      }
       case STRING_EXT:
         return read_string(at);
       case BINARY_EXT:
         return read_binary(at);
       case BIT_BINARY_EXT:
         return read_bit_binary(at);
-      case NEW_PID_EXT:
-      case PID_EXT: {
-        auto pid = read_pid_body(at);
-        if (!pid) return std::unexpected(std::move(pid.error()));
-        return Term(std::move(*pid));
-      }
       case NEW_PORT_EXT:
       case V4_PORT_EXT:
       case PORT_EXT:
@@ -233,16 +252,21 @@ Result<bool> Decoder::start_term(Term& out) {
   return true;
 }
 
-Result<Term> Decoder::close(Frame& frame) {
+Result<void> Decoder::close(Frame& frame) {
   std::vector<Term>& items = frame.items;
+  Term& dest = *frame.dest;
   switch (frame.at.tag) {
     case SMALL_TUPLE_EXT:
     case LARGE_TUPLE_EXT:
-      return Term(Tuple{std::move(items)});
+      dest = Term(Tuple{std::move(items)});
+      return {};
     case LIST_EXT: {
       Term tail = std::move(items.back());
       items.pop_back();
-      if (items.empty()) return tail;  // [] ++ Tail
+      if (items.empty()) {  // [] ++ Tail
+        dest = std::move(tail);
+        return {};
+      }
       List list{std::move(items), nullptr};
       if (const List* inner = tail.get_if<List>()) {
         // A STRING_EXT tail: [1 | "ab"] is [1, $a, $b].
@@ -251,20 +275,17 @@ Result<Term> Decoder::close(Frame& frame) {
       } else if (!tail.is_nil()) {
         list.tail = std::make_shared<const Term>(std::move(tail));
       }
-      return Term(std::move(list));
+      dest = Term(std::move(list));
+      return {};
     }
     case MAP_EXT: {
-      std::vector<std::pair<Term, Term>> entries;
-      size_t count = items.size() / 2;
-      entries.reserve(count);
-      for (size_t i = 0; i < count; ++i) {
-        entries.emplace_back(std::move(items[2 * i]), std::move(items[2 * i + 1]));
-      }
-      Map map = Map::from(std::move(entries));
+      size_t count = frame.pairs.size();
+      Map map = Map::from(std::move(frame.pairs));
       if (map.entries.size() != count) {
         return error(Errc::malformed, frame.at, "duplicate map key");
       }
-      return Term(std::move(map));
+      dest = Term(std::move(map));
+      return {};
     }
     case NEW_FUN_EXT: {
       if (in_.offset() != frame.fun_end) {
@@ -273,7 +294,8 @@ Result<Term> Decoder::close(Frame& frame) {
                          " but its fields end at " + std::to_string(in_.offset()));
       }
       frame.closure->free_vars = std::move(items);
-      return Term(std::move(*frame.closure));
+      dest = Term(std::move(*frame.closure));
+      return {};
     }
     default:
       break;

@@ -17,10 +17,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "beamlink/etf.h"
 #include "etf/reader.h"
+#include "etf/small_stack.h"
 
 namespace beamlink::etf {
 
@@ -42,20 +44,27 @@ class Decoder {
     uint8_t tag;
     size_t offset;
   };
+  // One open container. Its elements are decoded straight into their final
+  // place (items or pairs, reserved up front) and the finished container
+  // into `dest`, so a term is not moved from slot to slot on the way up.
   struct Frame {
     At at;
-    size_t expected = 0;  // items still to collect, in total
-    std::vector<Term> items;
-    std::unique_ptr<Closure> closure;  // NEW_FUN_EXT: header, waiting for free vars
-    size_t fun_end = 0;                // NEW_FUN_EXT: offset its Size field promises
+    Term* dest = nullptr;     // where the container goes when it closes
+    size_t expected = 0;      // items to collect, in total (a map's keys and values)
+    size_t done = 0;          // items complete
+    std::vector<Term> items;  // tuple and list elements, free vars
+    std::vector<std::pair<Term, Term>> pairs;  // map entries
+    std::unique_ptr<Closure> closure;          // NEW_FUN_EXT: header, waiting for free vars
+    size_t fun_end = 0;                        // NEW_FUN_EXT: offset its Size field promises
   };
 
   // Reads one term. Either `out` is complete (returns true) or a frame was
-  // pushed whose elements come next (returns false).
+  // pushed whose elements come next, to close into `out` (returns false).
   Result<bool> start_term(Term& out);
-  Result<Term> close(Frame& frame);
+  Term& next_slot(Frame& frame);
+  Result<void> close(Frame& frame);
   Result<void> promise(At at, size_t declared, size_t items, const char* noun);
-  Result<void> open(At at, size_t declared, size_t items, const char* noun);
+  Result<void> open(At at, size_t declared, size_t items, const char* noun, Term& dest);
   Result<bool> splice_tail_list(At at, uint32_t length);
 
   // Scalars (decode_scalars.cc).
@@ -86,6 +95,8 @@ class Decoder {
   std::unexpected<Error> too_long(At at, uint64_t declared, const char* unit) const;
   Result<void> count_terms(At at, size_t n);
 
+  static constexpr size_t kInlineFrames = 8;
+
   Reader in_;
   const DecodeOptions& options_;
   PayloadMode mode_;
@@ -93,7 +104,7 @@ class Decoder {
   std::string_view where_;
   size_t terms_ = 0;    // terms decoded so far
   size_t pending_ = 0;  // elements promised by open frames, not yet started
-  std::vector<Frame> stack_;
+  SmallStack<Frame, kInlineFrames> stack_;
 };
 
 }  // namespace beamlink::etf

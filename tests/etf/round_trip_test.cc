@@ -151,6 +151,20 @@ TEST(RoundTrip, ListWhoseTailIsAListIsFlattened) {
   EXPECT_EQ(decoded({131, 108, 0, 0, 0, 0, 106}), Term::nil());
 }
 
+TEST(RoundTrip, ContainersAsMapKeysAndValues) {
+  // Keys and values decode in place into the map's entries; containers there
+  // (and a spliced list tail in a value) must land in the right slot.
+  Term inner = Term::map({{atom("x"), list({Term(1), tuple({Term(2)})})}});
+  Term term = Term::map({{tuple({Term(1), Term(2)}), Term::improper_list({atom("a")}, atom("b"))},
+                         {inner, tuple({})},
+                         {Term(3), list({inner, inner})}});
+  EXPECT_EQ(decoded(encoded(term)), term);
+  // #{1 => [1 | [2]]}, the tail written as a nested LIST_EXT.
+  EXPECT_EQ(
+      decoded({131, 116, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 1, 97, 2, 106}),
+      Term::map({{Term(1), list({Term(1), Term(2)})}}));
+}
+
 TEST(RoundTrip, LongChainOfListTailsNeedsNoDepth) {
   // [0 | [1 | [2 | ...]]] 100000 deep, each tail a LIST_EXT: spliced, so
   // neither max_depth nor quadratic copying applies.

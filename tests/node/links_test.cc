@@ -81,6 +81,9 @@ TEST_F(LinksTest, ExitSignalNormalIsIgnoredByOthers) {
 TEST_F(LinksTest, RemoteLinkPropagatesExitBothWays) {
   auto pa = a->spawn(trapping());
   auto pb = b->spawn(trapping());
+  // Connected first: a signal to a node not yet connected waits for the
+  // connect on another thread, and flush() below would not wait for it.
+  ASSERT_TRUE(a->connect("b@host"));
   pa->link(pb->pid());
   network.flush();  // LINK delivered
   pb->exit(A("remote_crash"));

@@ -58,6 +58,9 @@ TEST_F(MonitorsTest, DemonitorRemovesTheMonitorAndFlushesItsDown) {
 TEST_F(MonitorsTest, RemoteMonitorByPidAndByName) {
   auto watcher = a->spawn();
   auto target = b->spawn({.register_as = "remote_svc"});
+  // Connected first: a signal to a node not yet connected waits for the
+  // connect on another thread, and flush() below would not wait for it.
+  ASSERT_TRUE(a->connect("b@host"));
   Reference by_pid = watcher->monitor(target->pid());
   Reference by_name = watcher->monitor("remote_svc", "b@host");
   network.flush();

@@ -194,27 +194,35 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
   size_t begin = 0;
   size_t end = leftover.size();
   DistMessage message;
+  // Completes the wake-ups deliver held back, also when a frame ends the loop.
+  struct FlushAtEnd {
+    DistSink& sink;
+    ~FlushAtEnd() { sink.flush(); }
+  };
   for (;;) {
     uint64_t frames = 0;
-    while (end - begin >= 4) {
-      const size_t length = load_be(buffer.data() + begin, 4);
-      if (length > config_.max_frame_size) {
-        shut_down("frame of " + std::to_string(length) + " bytes from " + peer_.name +
-                  " is over max_frame_size (" + std::to_string(config_.max_frame_size) + ")");
-        co_return;
+    {
+      const FlushAtEnd flush_at_end{sink_};
+      while (end - begin >= 4) {
+        const size_t length = load_be(buffer.data() + begin, 4);
+        if (length > config_.max_frame_size) {
+          shut_down("frame of " + std::to_string(length) + " bytes from " + peer_.name +
+                    " is over max_frame_size (" + std::to_string(config_.max_frame_size) + ")");
+          co_return;
+        }
+        if (end - begin - 4 < length) break;
+        const std::span<const uint8_t> frame(buffer.data() + begin + 4, length);
+        begin += 4 + length;
+        ++frames;
+        if (length == 0) continue;  // a tick
+        auto complete = dist_reader_.read(frame, message);
+        if (!complete) {
+          shut_down("malformed frame from " + peer_.name + ": " + complete.error().message);
+          co_return;
+        }
+        if (*complete) handle(message);
+        if (closed()) co_return;
       }
-      if (end - begin - 4 < length) break;
-      const std::span<const uint8_t> frame(buffer.data() + begin + 4, length);
-      begin += 4 + length;
-      ++frames;
-      if (length == 0) continue;  // a tick
-      auto complete = dist_reader_.read(frame, message);
-      if (!complete) {
-        shut_down("malformed frame from " + peer_.name + ": " + complete.error().message);
-        co_return;
-      }
-      if (*complete) handle(message);
-      if (closed()) co_return;
     }
     if (frames > 0) {
       last_received_ = Clock::now();

@@ -21,7 +21,8 @@
 //  * DistSink callbacks run on the connection's own strand: for one
 //    connection they are serialised and ordered (connection_up, then
 //    deliver..., then connection_down exactly once); across connections
-//    they run concurrently. A sink must not block for long.
+//    they run concurrently. A sink must not block for long. flush() follows
+//    each read's deliveries.
 //  * Connection::send is thread-safe and never blocks on the network: it
 //    encodes in the calling thread and queues the bytes; the connection's
 //    writer batches everything queued into one gather write. Large
@@ -80,6 +81,11 @@ class DistSink {
                        std::optional<Term> payload) = 0;
   virtual void connection_down(const std::shared_ptr<Connection>& connection,
                                const std::string& reason) = 0;
+  // Called on the same strand after the messages decoded from one read were
+  // delivered (and before the connection waits for more): a sink may hold
+  // back the wake-ups of what deliver queued until then, so a burst read at
+  // once costs its receivers one wake-up, not one per message.
+  virtual void flush() {}
 };
 
 enum class LogLevel { debug, info, warning, error };

@@ -46,6 +46,7 @@ void Runtime::deliver(const std::shared_ptr<dist::Connection>& from, Term contro
                       std::optional<Term> payload) {
   wait_ready();
   if (stopped_) return;
+  defer_wakes();
   const Tuple* t = control.get_if<Tuple>();
   const int64_t* code =
       t != nullptr && !t->elements.empty() ? t->elements[0].get_if<int64_t>() : nullptr;

@@ -4,7 +4,7 @@
 
 namespace beamlink::node {
 
-Mailbox::PushResult Mailbox::push(Term&& message) {
+Mailbox::PushResult Mailbox::push(Term&& message, bool defer_wake) {
   PushResult result;
   std::lock_guard lock(mu_);
   if (closed_) return result;
@@ -24,8 +24,20 @@ Mailbox::PushResult Mailbox::push(Term&& message) {
     return result;
   }
   queue_.push_back(std::move(message));
-  if (waiters_ > 0) cv_.notify_one();
+  if (waiters_ == 0) return result;
+  if (!defer_wake) {
+    cv_.notify_one();
+  } else if (!wake_pending_) {
+    wake_pending_ = result.wake_deferred = true;
+  }
   return result;
+}
+
+void Mailbox::wake() {
+  std::lock_guard lock(mu_);
+  if (!wake_pending_) return;
+  wake_pending_ = false;
+  cv_.notify_all();  // several selective receivers may each want part of the batch
 }
 
 // Sleeps until a push, close or the deadline with only mu_ held, so

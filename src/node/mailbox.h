@@ -44,8 +44,15 @@ class Mailbox {
     // `message` (outside any lock, on a worker).
     Process::ReceiveHandler waiter;
     std::optional<Term> message;
+    // `defer_wake`: a blocked receiver was not woken; the caller must call
+    // wake() soon. Reported once until that wake().
+    bool wake_deferred = false;
   };
-  PushResult push(Term&& message);
+  // `defer_wake`: leave a receiver blocked in pop/pop_if asleep (see
+  // wake_deferred), so a batch of pushes wakes it once.
+  PushResult push(Term&& message, bool defer_wake = false);
+  // Wakes the receivers a deferred push left asleep.
+  void wake();
 
   // Blocks until a (matching) message arrives, the deadline passes or the
   // mailbox is closed and empty. Clock::time_point::max() waits forever.
@@ -84,6 +91,7 @@ class Mailbox {
   std::deque<Term> queue_;
   bool closed_ = false;
   bool scheduled_ = false;
+  bool wake_pending_ = false;
   unsigned waiters_ = 0;
   Process::ReceiveHandler parked_;
   uint64_t parked_token_ = 0;

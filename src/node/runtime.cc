@@ -173,9 +173,42 @@ Reference Runtime::make_ref() {
                     ref_salt_ ^ static_cast<uint32_t>(n >> 50)}};
 }
 
+namespace {
+
+// Wake-ups held back on this distribution thread while it delivers one
+// read's messages (see DistSink::flush).
+struct DeferredWakes {
+  bool active = false;
+  unsigned pushes = 0;
+  std::vector<std::shared_ptr<ProcessState>> mailboxes;
+};
+thread_local DeferredWakes t_deferred;
+// Bounds how long the first message of a large read waits for its wake-up.
+constexpr unsigned kMaxDeferredPushes = 64;
+
+}  // namespace
+
+void Runtime::defer_wakes() {
+  t_deferred.active = true;
+}
+
+void Runtime::flush() {
+  DeferredWakes& deferred = t_deferred;
+  deferred.active = false;
+  deferred.pushes = 0;
+  for (const Ptr& state : deferred.mailboxes) state->mailbox.wake();
+  deferred.mailboxes.clear();
+}
+
 bool Runtime::push(const Ptr& to, Term message) {
-  Mailbox::PushResult result = to->mailbox.push(std::move(message));
+  DeferredWakes& deferred = t_deferred;
+  Mailbox::PushResult result = to->mailbox.push(std::move(message), deferred.active);
   if (!result.accepted) return false;
+  if (result.wake_deferred) deferred.mailboxes.push_back(to);
+  if (deferred.active && ++deferred.pushes >= kMaxDeferredPushes) {
+    flush();
+    deferred.active = true;
+  }
   if (result.schedule) {
     schedule_drain(to);
   } else if (result.waiter) {

@@ -85,7 +85,8 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   ProcessTable& table() { return *table_; }
   Reference make_ref();
   const Pid& anonymous_pid() const { return anonymous_->pid; }
-  // Puts a message in a local mailbox, waking its receiver. False if dead.
+  // Puts a message in a local mailbox, waking its receiver (inside deliver,
+  // at the next flush at the latest). False if dead.
   bool push(const Ptr& to, Term message);
   // push, counting the outcome in `delivered` or `dropped` (target may be null).
   void push_counted(const Ptr& target, Term message, std::atomic<uint64_t>& delivered,
@@ -152,6 +153,8 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
                std::optional<Term> payload) override;
   void connection_down(const std::shared_ptr<dist::Connection>& connection,
                        const std::string& reason) override;
+  // Wakes the receivers whose wake-ups deliver held back.
+  void flush() override;
 
  private:
   struct PendingSend {
@@ -175,6 +178,8 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   void start_kernel();
   void wait_ready();
   void schedule_drain(Ptr state);
+  // Until flush(), pushes on this thread leave blocked receivers asleep.
+  static void defer_wakes();
   void drain(const Ptr& state);
 
   void deliver_remote(const Pid& to, Term message);

@@ -327,8 +327,10 @@ inline bool FakeConnection::send(const Term& control, const Term* payload) {
     network_.post([fn = to_scripted_, sent = std::move(sent)]() mutable { fn(std::move(sent)); });
   } else {
     network_.post([sink = remote_sink_, other, sent = std::move(sent)]() mutable {
-      if (other != nullptr && !other->closed())
+      if (other != nullptr && !other->closed()) {
         sink->deliver(other, std::move(sent.control), std::move(sent.payload));
+        sink->flush();  // each delivery is a read of its own
+      }
     });
   }
   return true;
@@ -341,7 +343,9 @@ inline void FakeConnection::close(std::string reason) {
 inline void ScriptedPeer::inject(Term control, std::optional<Term> payload) {
   network_->post([sink = runtime_sink_, conn = runtime_side_, control = std::move(control),
                   payload = std::move(payload)]() mutable {
-    if (!conn->closed()) sink->deliver(conn, std::move(control), std::move(payload));
+    if (conn->closed()) return;
+    sink->deliver(conn, std::move(control), std::move(payload));
+    sink->flush();
   });
 }
 

@@ -1,5 +1,6 @@
 // `beamlink ping | rpc | send`: one-shot commands that start a hidden
 // helper node, talk to NODE, and exit.
+#include <algorithm>
 #include <iostream>
 
 #include "beamlink/term_text.h"
@@ -120,7 +121,52 @@ class SendCommand : public RemoteCommand {
   std::string name_, term_;
 };
 
+// `beamlink nodes NODE`: the cluster as NODE sees it. Asks NODE for
+// erlang:nodes/0 (and nodes(hidden) with --hidden), so it works the same
+// against beamlink and Erlang/Elixir nodes. Prints NODE first, then its
+// peers, one per line, sorted.
+class NodesCommand : public RemoteCommand {
+ public:
+  void add_options(CLI::App& app) override {
+    add_common(app);
+    app.add_flag("--include-hidden", include_hidden_,
+                 "Also list hidden connections (other tools, like this one, are hidden)");
+  }
+  int run() override {
+    auto node = start("nodes");
+    if (!node) return 1;
+    std::vector<Term> args;
+    if (include_hidden_) args.push_back(List{{Atom("visible"), Atom("hidden")}});
+    auto result = node->rpc(target_, "erlang", "nodes", args, timeout());
+    if (!result) {
+      std::cerr << "beamlink nodes: " << target_ << ": " << result.error().message << "\n";
+      return 1;
+    }
+    const List* list = result->get_if<List>();
+    if (list == nullptr) {
+      std::cerr << "beamlink nodes: " << target_ << " answered " << format_term(*result) << "\n";
+      return 1;
+    }
+    std::vector<std::string> names;
+    for (const Term& element : list->elements) {
+      const Atom* atom = element.get_if<Atom>();
+      if (atom != nullptr && atom->name != node->name()) names.push_back(atom->name);
+    }
+    std::sort(names.begin(), names.end());
+    std::cout << target_ << "\n";
+    for (const auto& name : names) std::cout << name << "\n";
+    return 0;
+  }
+
+ private:
+  bool include_hidden_ = false;
+};
+
 }  // namespace
+
+std::unique_ptr<Command> make_nodes_command() {
+  return std::make_unique<NodesCommand>();
+}
 
 std::unique_ptr<Command> make_ping_command() {
   return std::make_unique<PingCommand>();

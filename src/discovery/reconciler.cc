@@ -1,0 +1,262 @@
+#include "discovery/reconciler.h"
+
+#include <algorithm>
+#include <asio/post.hpp>
+
+namespace beamlink::discovery {
+
+using Clock = std::chrono::steady_clock;
+
+Reconciler::Reconciler(asio::io_context& io, WorkerPool& pool, ClusterHooks hooks,
+                       const ReconcilerOptions& options, std::string self, ClusterLogger logger)
+    : io_(io),
+      pool_(pool),
+      hooks_(std::move(hooks)),
+      options_(options),
+      backoff_{options.backoff_initial, options.backoff_max, options.jitter},
+      self_(std::move(self)),
+      logger_(std::move(logger)),
+      random_(std::random_device{}()),
+      timer_(io) {}
+
+size_t Reconciler::add_topology(std::string name, std::string strategy, bool prunes,
+                                std::optional<std::chrono::milliseconds> retry_max) {
+  std::lock_guard lock(mutex_);
+  Topology topology;
+  topology.status.name = std::move(name);
+  topology.status.strategy = std::move(strategy);
+  topology.prunes = prunes;
+  topology.retry_max = retry_max;
+  topologies_.push_back(std::move(topology));
+  return topologies_.size() - 1;
+}
+
+void Reconciler::log(size_t topology, LogLevel level, std::string_view message) {
+  if (logger_) logger_(level, topologies_[topology].status.name, message);
+}
+
+bool Reconciler::wanted(const std::string& node) const {
+  return std::any_of(topologies_.begin(), topologies_.end(),
+                     [&](const Topology& t) { return t.desired.contains(node); });
+}
+
+size_t Reconciler::owner(const std::string& node) const {
+  for (size_t i = 0; i < topologies_.size(); ++i) {
+    if (topologies_[i].desired.contains(node)) return i;
+  }
+  return 0;
+}
+
+void Reconciler::set_desired(size_t index, std::vector<std::string> nodes) {
+  if (stopped_) return;
+  std::set<std::string> next;
+  for (auto& node : nodes) {
+    if (node != self_ && !node.empty()) next.insert(std::move(node));
+  }
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  {
+    std::lock_guard lock(mutex_);
+    Topology& topology = topologies_[index];
+    std::set_difference(next.begin(), next.end(), topology.desired.begin(), topology.desired.end(),
+                        std::back_inserter(added));
+    std::set_difference(topology.desired.begin(), topology.desired.end(), next.begin(), next.end(),
+                        std::back_inserter(removed));
+    topology.desired = std::move(next);
+    topology.status.desired.assign(topology.desired.begin(), topology.desired.end());
+  }
+  for (const auto& node : added) {
+    log(index, LogLevel::debug, "discovered " + node);
+    peers_.try_emplace(node);
+  }
+  const Topology& topology = topologies_[index];
+  for (const auto& node : removed) {
+    if (wanted(node)) {
+      log(index, LogLevel::debug, node + " left this topology but another one still wants it");
+      continue;
+    }
+    auto peer = peers_.find(node);
+    bool in_flight = peer != peers_.end() && peer->second.in_flight;
+    if (!in_flight) peers_.erase(node);
+    if (!topology.prunes) {
+      log(index, LogLevel::debug,
+          node + " no longer reported; left connected (strategy does not prune)");
+      continue;
+    }
+    std::vector<std::string> connected = hooks_.list_nodes();
+    if (std::find(connected.begin(), connected.end(), node) == connected.end()) {
+      log(index, LogLevel::info, node + " is gone from discovery (was not connected)");
+      continue;
+    }
+    log(index, LogLevel::info, "disconnecting " + node + ": no longer discovered");
+    {
+      std::lock_guard lock(mutex_);
+      topologies_[index].status.disconnects++;
+    }
+    pool_.post([disconnect = hooks_.disconnect, node] { disconnect(node); });
+  }
+  if (!added.empty() || !removed.empty()) {
+    log(index, LogLevel::debug,
+        "desired set now " + std::to_string(topology.desired.size()) + " node(s), +" +
+            std::to_string(added.size()) + " -" + std::to_string(removed.size()));
+  }
+  reconcile();
+}
+
+void Reconciler::discovery_failed(size_t index, const Error& error) {
+  size_t kept = 0;
+  {
+    std::lock_guard lock(mutex_);
+    Topology& topology = topologies_[index];
+    topology.status.discovery_errors++;
+    topology.status.last_error = error.to_string();
+    kept = topology.desired.size();
+  }
+  log(index, LogLevel::warning,
+      "discovery failed: " + error.to_string() + "; keeping the " + std::to_string(kept) +
+          " known node(s)");
+}
+
+void Reconciler::dropped(size_t index, std::string_view why) {
+  {
+    std::lock_guard lock(mutex_);
+    topologies_[index].status.dropped_packets++;
+  }
+  log(index, LogLevel::debug, "dropped: " + std::string(why));
+}
+
+void Reconciler::node_up(const std::string& node) {
+  auto peer = peers_.find(node);
+  if (peer == peers_.end()) return;
+  peer->second.connected = true;
+  peer->second.failures = 0;
+}
+
+void Reconciler::node_down(const std::string& node, const std::string& reason) {
+  if (stopped_) return;
+  auto peer = peers_.find(node);
+  if (peer == peers_.end()) return;
+  peer->second.connected = false;
+  peer->second.failures = 0;
+  peer->second.next_attempt = Clock::now();
+  log(owner(node), LogLevel::info, node + " went down (" + reason + "); reconnecting");
+  reconcile();
+}
+
+void Reconciler::start() {
+  schedule(Clock::now());
+}
+
+void Reconciler::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void Reconciler::schedule(Clock::time_point when) {
+  if (stopped_) return;
+  Clock::time_point now = Clock::now();
+  if (when < now) when = now;
+  // Keep the earliest pending wake-up.
+  if (timer_due_ > now && timer_due_ <= when) return;
+  timer_due_ = when;
+  timer_.expires_at(when);
+  timer_.async_wait([this](const std::error_code& ec) {
+    if (ec || stopped_) return;
+    timer_due_ = {};
+    reconcile();
+  });
+}
+
+void Reconciler::reconcile() {
+  if (stopped_) return;
+  Clock::time_point now = Clock::now();
+  std::vector<std::string> list = hooks_.list_nodes();
+  std::set<std::string> connected(list.begin(), list.end());
+  Clock::time_point next = now + options_.resync_interval;
+  for (auto& [node, peer] : peers_) {
+    if (!wanted(node)) continue;
+    if (connected.contains(node)) {
+      if (!peer.connected && !peer.in_flight) {
+        log(owner(node), LogLevel::debug, node + " is connected");
+      }
+      peer.connected = true;
+      peer.failures = 0;
+      continue;
+    }
+    peer.connected = false;
+    if (peer.in_flight) continue;
+    if (peer.next_attempt > now) {
+      next = std::min(next, peer.next_attempt);
+      continue;
+    }
+    connect(node);
+  }
+  schedule(next);
+}
+
+void Reconciler::connect(const std::string& node) {
+  Peer& peer = peers_[node];
+  peer.in_flight = true;
+  log(owner(node), LogLevel::debug,
+      "connecting to " + node +
+          (peer.failures > 0 ? " (retry " + std::to_string(peer.failures) + ")" : ""));
+  pool_.post([this, node, connect = hooks_.connect] {
+    Result<void> result = connect(node);
+    asio::post(io_, [this, node, result = std::move(result)]() mutable {
+      on_connected(node, std::move(result));
+    });
+  });
+}
+
+void Reconciler::on_connected(const std::string& node, Result<void> result) {
+  if (stopped_) return;
+  auto it = peers_.find(node);
+  if (it == peers_.end()) {
+    // Left every desired set while the connect was in flight.
+    return;
+  }
+  Peer& peer = it->second;
+  peer.in_flight = false;
+  size_t index = owner(node);
+  if (result) {
+    peer.failures = 0;
+    peer.connected = true;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& topology : topologies_) {
+        if (topology.desired.contains(node)) topology.status.connects++;
+      }
+    }
+    log(index, LogLevel::info, "connected to " + node);
+    return;
+  }
+  peer.failures++;
+  Backoff backoff = backoff_;
+  for (const auto& topology : topologies_) {
+    if (topology.retry_max && topology.desired.contains(node)) {
+      backoff.max = std::min(backoff.max, *topology.retry_max);
+      backoff.initial = std::min(backoff.initial, backoff.max);
+    }
+  }
+  auto delay = backoff.delay(peer.failures, random_);
+  peer.next_attempt = Clock::now() + delay;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& topology : topologies_) {
+      if (topology.desired.contains(node)) topology.status.connect_failures++;
+    }
+  }
+  log(index, peer.failures == 1 ? LogLevel::info : LogLevel::debug,
+      "cannot connect to " + node + ": " + result.error().to_string() + "; retry " +
+          std::to_string(peer.failures) + " in " + std::to_string(delay.count()) + " ms");
+  schedule(peer.next_attempt);
+}
+
+std::vector<TopologyStatus> Reconciler::status() const {
+  std::lock_guard lock(mutex_);
+  std::vector<TopologyStatus> out;
+  for (const auto& topology : topologies_) out.push_back(topology.status);
+  return out;
+}
+
+}  // namespace beamlink::discovery

@@ -1,0 +1,70 @@
+// discovery/strategy.h - what a discovery strategy is and what it may use.
+//
+// A strategy reports the set of nodes that should exist; it never connects
+// or disconnects anything itself (the reconciler does). Strategies run on
+// the cluster's single strategy thread: every StrategyHost call and every
+// completion handler posted to io() runs there, so a strategy needs no
+// locks of its own. Blocking work (EPMD lookups, file reads, DNS without an
+// async API) goes through run_blocking, whose completion comes back on the
+// strategy thread.
+//
+// Contract for implementations:
+//  * start() arms timers / sockets on io() and returns; an error from
+//    start() is a configuration or resource error and stops Cluster::start.
+//  * publish() gives the full desired set each time (the host diffs it).
+//    discovery_failed() keeps the last set; never publish an empty set
+//    because a lookup failed.
+//  * stop() cancels everything; after it returns no handler of the
+//    strategy touches the host again.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "beamlink/cluster.h"
+#include "beamlink/result.h"
+
+namespace beamlink::discovery {
+
+class StrategyHost {
+ public:
+  virtual ~StrategyHost() = default;
+
+  virtual asio::io_context& io() = 0;
+  virtual const std::string& self() const = 0;  // this node's name
+  virtual uint16_t epmd_port() const = 0;       // for strategies that ask EPMD
+
+  // The full desired set (this node is ignored if present).
+  virtual void publish(std::vector<std::string> nodes) = 0;
+  // A lookup failed: log it, count it, keep the last set.
+  virtual void discovery_failed(const Error& error) = 0;
+  // Input from outside refused (a bad packet): log at debug, count it.
+  virtual void dropped(std::string_view why) = 0;
+  virtual void log(LogLevel level, std::string_view message) = 0;
+
+  // Runs `work` on a worker thread; `done` runs on the strategy thread
+  // unless the strategy was stopped meanwhile.
+  virtual void run_blocking(std::function<void()> work, std::function<void()> done) = 0;
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual Result<void> start(StrategyHost& host) = 0;
+  virtual void stop() = 0;
+  // Whether a node leaving the set is disconnected (static lists, EPMD,
+  // DNS, Kubernetes). Gossip only ever adds, as libcluster's does: a
+  // missed heartbeat is not a departure.
+  virtual bool prunes() const { return true; }
+  // The longest wait between connect retries for this topology's nodes
+  // (libcluster's `timeout` option); nullopt: the reconciler's backoff_max.
+  virtual std::optional<std::chrono::milliseconds> retry_max() const { return std::nullopt; }
+};
+
+}  // namespace beamlink::discovery

@@ -1,0 +1,274 @@
+#include "discovery/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+#include <future>
+#include <thread>
+
+namespace beamlink::discovery {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// A fake cluster: which nodes are connected, which connects fail, and a
+// log of every hook call with its time.
+struct FakeNet {
+  std::mutex mutex;
+  std::set<std::string> connected;
+  std::map<std::string, int> failures_left;  // connects to fail before success
+  std::map<std::string, std::vector<Clock::time_point>> attempts;
+  std::vector<std::string> disconnects;
+
+  ClusterHooks hooks() {
+    ClusterHooks h;
+    h.connect = [this](std::string_view node) -> Result<void> {
+      std::lock_guard lock(mutex);
+      std::string n(node);
+      attempts[n].push_back(Clock::now());
+      auto it = failures_left.find(n);
+      if (it != failures_left.end() && it->second != 0) {
+        if (it->second > 0) --it->second;
+        return fail(Errc::refused, "fake refusal");
+      }
+      connected.insert(n);
+      return {};
+    };
+    h.disconnect = [this](std::string_view node) {
+      std::lock_guard lock(mutex);
+      connected.erase(std::string(node));
+      disconnects.emplace_back(node);
+    };
+    h.list_nodes = [this] {
+      std::lock_guard lock(mutex);
+      return std::vector<std::string>(connected.begin(), connected.end());
+    };
+    return h;
+  }
+  size_t attempt_count(const std::string& node) {
+    std::lock_guard lock(mutex);
+    return attempts[node].size();
+  }
+  bool is_connected(const std::string& node) {
+    std::lock_guard lock(mutex);
+    return connected.contains(node);
+  }
+};
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.backoff_initial = 20ms;
+    options_.backoff_max = 200ms;
+    options_.jitter = 0;
+    options_.resync_interval = 50ms;
+    reconciler_ = std::make_unique<Reconciler>(
+        io_, pool_, net_.hooks(), options_, "me@h",
+        [this](LogLevel, std::string_view topology, std::string_view message) {
+          std::lock_guard lock(log_mutex_);
+          log_.push_back(std::string(topology) + ": " + std::string(message));
+        });
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    on_io([this] { reconciler_->stop(); });
+    pool_.stop();
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  // Runs `f` on the reconciler's thread and waits for it.
+  void on_io(std::function<void()> f) {
+    std::promise<void> done;
+    asio::post(io_, [&] {
+      f();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  bool eventually(std::function<bool()> check, std::chrono::milliseconds timeout = 3s) {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (check()) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return check();
+  }
+  bool logged(std::string_view text) {
+    std::lock_guard lock(log_mutex_);
+    for (const auto& line : log_) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+  WorkerPool pool_{4};
+  FakeNet net_;
+  ReconcilerOptions options_;
+  std::unique_ptr<Reconciler> reconciler_;
+  std::thread thread_;
+  std::mutex log_mutex_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(ReconcilerTest, ConnectsEveryDesiredNodeButItself) {
+  size_t t = reconciler_->add_topology("static", "epmd", true, std::nullopt);
+  on_io([&] {
+    reconciler_->start();
+    reconciler_->set_desired(t, {"a@h", "b@h", "me@h"});
+  });
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h") && net_.is_connected("b@h"); }));
+  EXPECT_EQ(net_.attempt_count("me@h"), 0u);
+  ASSERT_TRUE(eventually([&] { return reconciler_->status()[0].connects == 2; }));
+  EXPECT_EQ(reconciler_->status()[0].desired, (std::vector<std::string>{"a@h", "b@h"}));
+  EXPECT_TRUE(logged("static: connected to a@h"));
+}
+
+TEST_F(ReconcilerTest, RetriesWithExponentialBackoff) {
+  net_.failures_left["slow@h"] = 4;
+  size_t t = reconciler_->add_topology("static", "epmd", true, std::nullopt);
+  on_io([&] {
+    reconciler_->start();
+    reconciler_->set_desired(t, {"slow@h"});
+  });
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("slow@h"); }));
+  std::vector<Clock::time_point> times;
+  {
+    std::lock_guard lock(net_.mutex);
+    times = net_.attempts["slow@h"];
+  }
+  ASSERT_EQ(times.size(), 5u);
+  // Gaps follow 20, 40, 80, 160 ms (no jitter); allow scheduling slack
+  // upwards only.
+  const int64_t expected[] = {20, 40, 80, 160};
+  for (size_t i = 1; i < times.size(); ++i) {
+    auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(times[i] - times[i - 1]);
+    EXPECT_GE(gap.count(), expected[i - 1]) << "gap " << i;
+    EXPECT_LT(gap.count(), expected[i - 1] + 60) << "gap " << i;
+  }
+  auto status = reconciler_->status()[0];
+  EXPECT_EQ(status.connect_failures, 4u);
+  EXPECT_EQ(status.connects, 1u);
+  EXPECT_TRUE(logged("cannot connect to slow@h: refused: fake refusal; retry 1 in 20 ms"));
+  EXPECT_TRUE(logged("retry 4 in 160 ms"));
+}
+
+TEST_F(ReconcilerTest, TopologyRetryCapLimitsBackoff) {
+  net_.failures_left["x@h"] = -1;  // never succeeds
+  size_t t = reconciler_->add_topology("static", "epmd", true, 30ms);
+  on_io([&] {
+    reconciler_->start();
+    reconciler_->set_desired(t, {"x@h"});
+  });
+  std::this_thread::sleep_for(400ms);
+  // Capped at 30 ms instead of doubling to 200 ms: over 400 ms that is
+  // roughly a dozen attempts, not five.
+  EXPECT_GE(net_.attempt_count("x@h"), 9u);
+}
+
+TEST_F(ReconcilerTest, DiscoveryFailureKeepsMembership) {
+  size_t t = reconciler_->add_topology("dns", "kubernetes_dns", true, std::nullopt);
+  on_io([&] {
+    reconciler_->start();
+    reconciler_->set_desired(t, {"a@h", "b@h"});
+  });
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h") && net_.is_connected("b@h"); }));
+  on_io([&] { reconciler_->discovery_failed(t, Error{Errc::timeout, "dns server silent"}); });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(net_.is_connected("a@h"));
+  EXPECT_TRUE(net_.is_connected("b@h"));
+  auto status = reconciler_->status()[0];
+  EXPECT_EQ(status.discovery_errors, 1u);
+  EXPECT_EQ(status.desired.size(), 2u);
+  EXPECT_NE(status.last_error.find("dns server silent"), std::string::npos);
+  EXPECT_TRUE(logged("keeping the 2 known node(s)"));
+  std::lock_guard lock(net_.mutex);
+  EXPECT_TRUE(net_.disconnects.empty());
+}
+
+TEST_F(ReconcilerTest, PrunesOnlyWhatThisTopologyDiscovered) {
+  size_t t = reconciler_->add_topology("static", "epmd", true, std::nullopt);
+  {
+    std::lock_guard lock(net_.mutex);
+    net_.connected.insert("other@h");  // connected by someone else
+  }
+  on_io([&] {
+    reconciler_->start();
+    reconciler_->set_desired(t, {"a@h", "b@h"});
+  });
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("b@h"); }));
+  on_io([&] { reconciler_->set_desired(t, {"a@h"}); });
+  ASSERT_TRUE(eventually([&] { return !net_.is_connected("b@h"); }));
+  EXPECT_TRUE(net_.is_connected("a@h"));
+  EXPECT_TRUE(net_.is_connected("other@h"));
+  EXPECT_EQ(reconciler_->status()[0].disconnects, 1u);
+  std::lock_guard lock(net_.mutex);
+  EXPECT_EQ(net_.disconnects, std::vector<std::string>{"b@h"});
+}
+
+TEST_F(ReconcilerTest, NonPruningStrategyNeverDisconnects) {
+  size_t t = reconciler_->add_topology("gossip", "gossip", false, std::nullopt);
+  on_io([&] {
+    reconciler_->start();
+    reconciler_->set_desired(t, {"a@h"});
+  });
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }));
+  on_io([&] { reconciler_->set_desired(t, {}); });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(net_.is_connected("a@h"));
+  EXPECT_EQ(reconciler_->status()[0].disconnects, 0u);
+}
+
+TEST_F(ReconcilerTest, NodeWantedByAnotherTopologyStays) {
+  size_t one = reconciler_->add_topology("one", "epmd", true, std::nullopt);
+  size_t two = reconciler_->add_topology("two", "epmd", true, std::nullopt);
+  on_io([&] {
+    reconciler_->start();
+    reconciler_->set_desired(one, {"a@h"});
+    reconciler_->set_desired(two, {"a@h"});
+  });
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }));
+  on_io([&] { reconciler_->set_desired(one, {}); });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(net_.is_connected("a@h"));
+}
+
+TEST_F(ReconcilerTest, ReconnectsAtOnceAfterNodeDown) {
+  size_t t = reconciler_->add_topology("static", "epmd", true, std::nullopt);
+  on_io([&] {
+    reconciler_->start();
+    reconciler_->set_desired(t, {"a@h"});
+  });
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }));
+  {
+    std::lock_guard lock(net_.mutex);
+    net_.connected.erase("a@h");
+  }
+  auto before = Clock::now();
+  on_io([&] { reconciler_->node_down("a@h", "connection_closed"); });
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }));
+  EXPECT_LT(Clock::now() - before, 40ms);  // not after a resync period
+  EXPECT_EQ(net_.attempt_count("a@h"), 2u);
+  EXPECT_TRUE(logged("a@h went down (connection_closed); reconnecting"));
+}
+
+TEST_F(ReconcilerTest, ResyncNoticesDropsWithoutEvents) {
+  size_t t = reconciler_->add_topology("static", "epmd", true, std::nullopt);
+  on_io([&] {
+    reconciler_->start();
+    reconciler_->set_desired(t, {"a@h"});
+  });
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }));
+  {
+    std::lock_guard lock(net_.mutex);
+    net_.connected.erase("a@h");  // dropped, no event
+  }
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }, 1s));
+}
+
+}  // namespace
+}  // namespace beamlink::discovery

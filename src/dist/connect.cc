@@ -112,7 +112,9 @@ asio::awaitable<void> DistributionImpl::outgoing(std::string node,
   auto socket = co_await dial(node, attempt);
   if (!socket) {
     const Error error{socket.error().code, "connecting to " + node + ": " + socket.error().message};
-    if (!attempt->aborted) log(LogLevel::warning, error.message);
+    // Unreachable peers are routine (a node restarting, a stale discovery
+    // entry); the caller gets the error and reports it at its own level.
+    if (!attempt->aborted) log(LogLevel::debug, error.message);
     attempt_over(node, attempt.get(), error);
     co_return;
   }

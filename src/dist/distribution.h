@@ -118,8 +118,8 @@ struct DistOptions {
   // answer) from the reserved probe pid (kProbePidId); the reply, and any
   // other traffic, proves the peer alive. A peer silent for
   // `liveness_timeout` is dropped. Zero disables probing.
-  std::chrono::milliseconds liveness_probe{std::chrono::seconds(1)};
-  std::chrono::milliseconds liveness_timeout{std::chrono::seconds(3)};
+  std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(500)};
+  std::chrono::milliseconds liveness_timeout{std::chrono::milliseconds(1500)};
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};  // net_setuptime
   size_t max_frame_size = 256u << 20;  // larger frames close the connection
   size_t fragment_size = 64u << 10;    // payload bytes per outgoing fragment

@@ -2,9 +2,12 @@
 // and registers `echo`, which answers {Pid, Term} by sending Term to Pid.
 // With --config FILE it also runs the file's topologies (cluster
 // formation). Settings: file < environment < flags (config/node_config.h).
+#include <atomic>
 #include <iostream>
+#include <mutex>
 
 #include "beamlink/cluster.h"
+#include "beamlink/health.h"
 #include "beamlink/term_text.h"
 #include "command.h"
 #include "config/value_parsers.h"
@@ -14,6 +17,23 @@
 
 namespace beamlink::cli {
 namespace {
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+      out += buffer;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
 
 class NodeCommand : public Command {
  public:
@@ -29,6 +49,11 @@ class NodeCommand : public Command {
     app.add_flag("--startup-required", startup_required_,
                  "Exit with an error when --min-peers is not reached in time");
     app.add_flag("--check-config", check_only_, "Validate the configuration and exit");
+    health_port_opt_ =
+        app.add_option("--health-port", health_port_,
+                       "Serve /healthz, /readyz and /status over HTTP on this port (default: off)");
+    health_address_opt_ = app.add_option("--health-address", health_address_,
+                                         "Address of the health endpoint (default 127.0.0.1)");
   }
 
   int run() override {
@@ -60,6 +85,8 @@ class NodeCommand : public Command {
       config.startup.timeout = *parsed;
     }
     if (startup_required_) config.startup.required = true;
+    if (health_port_opt_->count() > 0) config.node.health_port = health_port_;
+    if (health_address_opt_->count() > 0) config.node.health_address = health_address_;
     auto options = node_options_from(config.node, "node");
     if (!options) {
       std::cerr << "beamlink node: " << options.error().message << "\n";
@@ -101,7 +128,27 @@ class NodeCommand : public Command {
                  std::to_string(node->listen_port()) + ", creation " +
                  std::to_string(node->creation()) + "; echo is " + format_term(Term(*echo)));
 
-    std::unique_ptr<Cluster> cluster;
+    // The health endpoint comes up before the startup wait, answering 503 on
+    // /readyz until the wait is over: a probe never blocks on formation.
+    std::unique_ptr<HealthServer> health;
+    if (config.node.health_port) {
+      HealthOptions health_options;
+      health_options.address = config.node.health_address.value_or("127.0.0.1");
+      health_options.port = *config.node.health_port;
+      health_options.ready = [this] { return ready_.load(); };
+      health_options.status_json = [this, n = node.get()] { return status_json(*n); };
+      auto started = HealthServer::start(std::move(health_options));
+      if (!started) {
+        std::cerr << "beamlink node: " << started.error().message << "\n";
+        node->stop();
+        return 1;
+      }
+      health = std::move(*started);
+      log_line("info", "node",
+               "health endpoint on " + config.node.health_address.value_or("127.0.0.1") + ":" +
+                   std::to_string(health->port()) + " (/healthz, /readyz, /status)");
+    }
+
     if (!config.topologies.empty()) {
       ClusterOptions cluster_options;
       cluster_options.topologies = config.topologies;
@@ -118,16 +165,24 @@ class NodeCommand : public Command {
       if (!started) {
         std::cerr << "beamlink node: " << started.error().message << "\n";
         node->stop();
+        if (health) health->stop();
         return 1;
       }
-      cluster = std::move(*started);
+      std::lock_guard lock(cluster_mutex_);
+      cluster_ = std::move(*started);
     }
+    ready_ = true;
     log_line("info", "node", "ready");
 
     auto signal = wait_for_stop_signal([] { return false; });
     log_line("info", "node", "stopping on " + signal.value_or("request"));
-    if (cluster) cluster->stop();
+    ready_ = false;  // out of rotation first
+    {
+      std::lock_guard lock(cluster_mutex_);
+      if (cluster_) cluster_->stop();
+    }
     node->stop();
+    if (health) health->stop();
     return 0;
   }
 
@@ -139,6 +194,41 @@ class NodeCommand : public Command {
   bool startup_required_ = false;
   bool check_only_ = false;
   CLI::Option* min_peers_opt_ = nullptr;
+  uint16_t health_port_ = 0;
+  std::string health_address_;
+  CLI::Option* health_port_opt_ = nullptr;
+  CLI::Option* health_address_opt_ = nullptr;
+  std::atomic<bool> ready_{false};
+  std::mutex cluster_mutex_;
+  std::unique_ptr<Cluster> cluster_;
+
+  std::string status_json(Node& node) {
+    std::string out = "{\"node\":" + json_string(node.name()) +
+                      ",\"ready\":" + (ready_ ? "true" : "false") + ",\"peers\":[";
+    auto peers = node.nodes(NodeKind::visible);
+    for (size_t i = 0; i < peers.size(); ++i) out += (i ? "," : "") + json_string(peers[i]);
+    out += "],\"topologies\":[";
+    std::lock_guard lock(cluster_mutex_);
+    if (cluster_) {
+      auto topologies = cluster_->status();
+      for (size_t i = 0; i < topologies.size(); ++i) {
+        const auto& t = topologies[i];
+        out += (i ? ",{" : "{");
+        out += "\"name\":" + json_string(t.name) + ",\"strategy\":" + json_string(t.strategy);
+        out += ",\"desired\":[";
+        for (size_t j = 0; j < t.desired.size(); ++j) {
+          out += (j ? "," : "") + json_string(t.desired[j]);
+        }
+        out += "],\"connects\":" + std::to_string(t.connects) +
+               ",\"connect_failures\":" + std::to_string(t.connect_failures) +
+               ",\"disconnects\":" + std::to_string(t.disconnects) +
+               ",\"discovery_errors\":" + std::to_string(t.discovery_errors) +
+               ",\"dropped_packets\":" + std::to_string(t.dropped_packets) +
+               ",\"last_error\":" + json_string(t.last_error) + "}";
+      }
+    }
+    return out + "]}";
+  }
   CLI::Option* startup_timeout_opt_ = nullptr;
 };
 

@@ -208,6 +208,8 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
   // A zero probe interval turns probing off (dist::DistOptions).
   if (key == "liveness_probe") return store(n.liveness_probe, f.duration(kMilli, "ms", false));
   if (key == "liveness_timeout") return store(n.liveness_timeout, f.duration(kMilli, "ms", true));
+  if (key == "health_address") return store(n.health_address, f.string());
+  if (key == "health_port") return store(n.health_port, f.port());
   return false;
 }
 

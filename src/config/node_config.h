@@ -12,7 +12,8 @@
 //   [node]        name, cookie, cookie_file, hidden, ticktime (s),
 //                 listen_address, dist_port | dist_port_min + dist_port_max,
 //                 epmd (bool), epmd_port, peer_port, log_level,
-//                 liveness_probe, liveness_timeout
+//                 liveness_probe, liveness_timeout, health_address,
+//                 health_port
 //   [startup]     min_peers, timeout, required
 //   [reconciler]  backoff_initial, backoff_max, jitter, resync_interval,
 //                 connect_threads
@@ -54,6 +55,10 @@ struct NodeSettings {
   std::optional<LogLevel> log_level;
   std::optional<std::chrono::milliseconds> liveness_probe;
   std::optional<std::chrono::milliseconds> liveness_timeout;
+  // The HTTP health endpoint (/healthz, /readyz, /status); off unless a
+  // port is set.
+  std::optional<std::string> health_address;
+  std::optional<uint16_t> health_port;
 };
 
 struct NodeConfig {
@@ -74,7 +79,8 @@ Result<NodeConfig> load_config_file(const std::string& path);
 // BEAMLINK_HIDDEN, BEAMLINK_TICKTIME, BEAMLINK_LISTEN_ADDRESS,
 // BEAMLINK_DIST_PORT ("P" or "MIN-MAX"), BEAMLINK_EPMD ("true"/"false"),
 // BEAMLINK_EPMD_PORT, ERL_EPMD_PORT (when BEAMLINK_EPMD_PORT is unset),
-// BEAMLINK_PEER_PORT, BEAMLINK_LOG_LEVEL, BEAMLINK_MIN_PEERS,
+// BEAMLINK_PEER_PORT, BEAMLINK_HEALTH_ADDRESS, BEAMLINK_HEALTH_PORT,
+// BEAMLINK_LOG_LEVEL, BEAMLINK_MIN_PEERS,
 // BEAMLINK_STARTUP_TIMEOUT, RELEASE_NODE, RELEASE_DISTRIBUTION
 // (name | sname | none), RELEASE_COOKIE. A malformed value is an error
 // naming the variable, and leaves `config` untouched. Empty variables count

@@ -14,7 +14,7 @@ TEST(HostsFile, ParsesAtomsCommentsAndQuotes) {
       "'host1.example.com'.\n"
       "host2. % a bare atom\n"
       "  '127.0.0.2'.\n"
-      "'a.b'.'c'.\n");
+      "'a.b'. 'c'.\n");
   ASSERT_TRUE(hosts) << hosts.error().message;
   EXPECT_EQ(*hosts,
             (std::vector<std::string>{"host1.example.com", "host2", "127.0.0.2", "a.b", "c"}));

@@ -1,0 +1,44 @@
+// beamlink/health.h - a small HTTP endpoint for liveness and readiness
+// probes (Kubernetes httpGet probes, load balancers, humans with curl).
+//
+//   GET /healthz  200 "ok" while the node runs (liveness).
+//   GET /readyz   200 when ready() says so, else 503 (readiness). The body
+//                 is the status JSON either way.
+//   GET /status   200 with the status JSON: node, ready, peers, and per
+//                 topology its desired set and counters.
+//   HEAD works on each; anything else is 404, other methods 405.
+//
+// Contract: requests from outside are untrusted. A request head is at most
+// 8 KiB and must arrive within 2 s, else the connection is closed (431 /
+// 408 where an answer is possible); at most 64 connections at once, more
+// are closed at accept. One answer per connection (Connection: close).
+// Callbacks run on the server's own thread; they must be quick and
+// thread-safe. stop() (and the destructor) close everything and join.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "beamlink/result.h"
+
+namespace beamlink {
+
+struct HealthOptions {
+  std::string address = "127.0.0.1";         // "0.0.0.0" in a pod, so the kubelet reaches it
+  uint16_t port = 0;                         // 0: ephemeral, see HealthServer::port()
+  std::function<bool()> live;                // empty: always live
+  std::function<bool()> ready;               // empty: always ready
+  std::function<std::string()> status_json;  // empty: {"ready":...}
+};
+
+class HealthServer {
+ public:
+  virtual ~HealthServer() = default;
+  static Result<std::unique_ptr<HealthServer>> start(HealthOptions options);
+  virtual uint16_t port() const = 0;
+  virtual void stop() = 0;
+};
+
+}  // namespace beamlink

@@ -96,6 +96,16 @@ class ReconcilerTest : public ::testing::Test {
     }
     return check();
   }
+  // Starts the reconciler with one topology wanting `nodes`.
+  size_t start_with(std::string name, bool prunes, std::vector<std::string> nodes,
+                    std::optional<std::chrono::milliseconds> retry_max = std::nullopt) {
+    size_t t = reconciler_->add_topology(std::move(name), "epmd", prunes, retry_max);
+    on_io([&] {
+      reconciler_->start();
+      reconciler_->set_desired(t, nodes);
+    });
+    return t;
+  }
   bool logged(std::string_view text) {
     std::lock_guard lock(log_mutex_);
     for (const auto& line : log_) {
@@ -116,11 +126,7 @@ class ReconcilerTest : public ::testing::Test {
 };
 
 TEST_F(ReconcilerTest, ConnectsEveryDesiredNodeButItself) {
-  size_t t = reconciler_->add_topology("static", "epmd", true, std::nullopt);
-  on_io([&] {
-    reconciler_->start();
-    reconciler_->set_desired(t, {"a@h", "b@h", "me@h"});
-  });
+  start_with("static", true, {"a@h", "b@h", "me@h"});
   ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h") && net_.is_connected("b@h"); }));
   EXPECT_EQ(net_.attempt_count("me@h"), 0u);
   ASSERT_TRUE(eventually([&] { return reconciler_->status()[0].connects == 2; }));
@@ -130,11 +136,7 @@ TEST_F(ReconcilerTest, ConnectsEveryDesiredNodeButItself) {
 
 TEST_F(ReconcilerTest, RetriesWithExponentialBackoff) {
   net_.failures_left["slow@h"] = 4;
-  size_t t = reconciler_->add_topology("static", "epmd", true, std::nullopt);
-  on_io([&] {
-    reconciler_->start();
-    reconciler_->set_desired(t, {"slow@h"});
-  });
+  start_with("static", true, {"slow@h"});
   ASSERT_TRUE(eventually([&] { return net_.is_connected("slow@h"); }));
   std::vector<Clock::time_point> times;
   {
@@ -159,11 +161,7 @@ TEST_F(ReconcilerTest, RetriesWithExponentialBackoff) {
 
 TEST_F(ReconcilerTest, TopologyRetryCapLimitsBackoff) {
   net_.failures_left["x@h"] = -1;  // never succeeds
-  size_t t = reconciler_->add_topology("static", "epmd", true, 30ms);
-  on_io([&] {
-    reconciler_->start();
-    reconciler_->set_desired(t, {"x@h"});
-  });
+  start_with("static", true, {"x@h"}, 30ms);
   std::this_thread::sleep_for(400ms);
   // Capped at 30 ms instead of doubling to 200 ms: over 400 ms that is
   // roughly a dozen attempts, not five.
@@ -171,11 +169,7 @@ TEST_F(ReconcilerTest, TopologyRetryCapLimitsBackoff) {
 }
 
 TEST_F(ReconcilerTest, DiscoveryFailureKeepsMembership) {
-  size_t t = reconciler_->add_topology("dns", "kubernetes_dns", true, std::nullopt);
-  on_io([&] {
-    reconciler_->start();
-    reconciler_->set_desired(t, {"a@h", "b@h"});
-  });
+  size_t t = start_with("dns", true, {"a@h", "b@h"});
   ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h") && net_.is_connected("b@h"); }));
   on_io([&] { reconciler_->discovery_failed(t, Error{Errc::timeout, "dns server silent"}); });
   std::this_thread::sleep_for(100ms);
@@ -211,11 +205,7 @@ TEST_F(ReconcilerTest, PrunesOnlyWhatThisTopologyDiscovered) {
 }
 
 TEST_F(ReconcilerTest, NonPruningStrategyNeverDisconnects) {
-  size_t t = reconciler_->add_topology("gossip", "gossip", false, std::nullopt);
-  on_io([&] {
-    reconciler_->start();
-    reconciler_->set_desired(t, {"a@h"});
-  });
+  size_t t = start_with("gossip", false, {"a@h"});
   ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }));
   on_io([&] { reconciler_->set_desired(t, {}); });
   std::this_thread::sleep_for(100ms);
@@ -238,11 +228,7 @@ TEST_F(ReconcilerTest, NodeWantedByAnotherTopologyStays) {
 }
 
 TEST_F(ReconcilerTest, ReconnectsAtOnceAfterNodeDown) {
-  size_t t = reconciler_->add_topology("static", "epmd", true, std::nullopt);
-  on_io([&] {
-    reconciler_->start();
-    reconciler_->set_desired(t, {"a@h"});
-  });
+  start_with("static", true, {"a@h"});
   ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }));
   {
     std::lock_guard lock(net_.mutex);
@@ -257,11 +243,7 @@ TEST_F(ReconcilerTest, ReconnectsAtOnceAfterNodeDown) {
 }
 
 TEST_F(ReconcilerTest, ResyncNoticesDropsWithoutEvents) {
-  size_t t = reconciler_->add_topology("static", "epmd", true, std::nullopt);
-  on_io([&] {
-    reconciler_->start();
-    reconciler_->set_desired(t, {"a@h"});
-  });
+  start_with("static", true, {"a@h"});
   ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }));
   {
     std::lock_guard lock(net_.mutex);

@@ -1,0 +1,162 @@
+// Cluster with real in-process nodes and a real EPMD daemon on 127.0.0.1:
+// formation, the startup wait and its required form, readiness, hooks.
+#include "beamlink/cluster.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "beamlink/epmd.h"
+#include "beamlink/node.h"
+
+namespace beamlink {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    epmd::ServerOptions options;
+    options.addresses = {"127.0.0.1"};
+    options.port = 0;
+    auto server = epmd::Server::start(options);
+    ASSERT_TRUE(server) << server.error().message;
+    epmd_ = std::move(*server);
+  }
+
+  std::unique_ptr<Node> start_node(const std::string& short_name) {
+    NodeOptions options;
+    options.name = short_name + "_" + std::to_string(::getpid()) + "@127.0.0.1";
+    options.cookie = "cluster-test";
+    options.listen_address = "127.0.0.1";
+    options.epmd_port = epmd_->port();
+    auto node = Node::start(options);
+    EXPECT_TRUE(node) << node.error().message;
+    return node ? std::move(*node) : nullptr;
+  }
+
+  ClusterOptions static_options(std::vector<std::string> hosts) {
+    ClusterOptions options;
+    options.topologies.push_back({"static", "epmd", {{"hosts", std::move(hosts)}}});
+    options.epmd_port = epmd_->port();
+    options.reconciler.backoff_initial = 20ms;
+    options.reconciler.backoff_max = 100ms;
+    return options;
+  }
+
+  static bool eventually(const std::function<bool()>& check, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (check()) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return check();
+  }
+
+  std::unique_ptr<epmd::Server> epmd_;
+};
+
+TEST_F(ClusterTest, StaticTopologyFormsAndTheStartupWaitEndsReady) {
+  auto a = start_node("a");
+  auto b = start_node("b");
+  auto c = start_node("c");
+  ASSERT_TRUE(a && b && c);
+  std::vector<std::string> all = {a->name(), b->name(), c->name()};
+  auto options = static_options(all);
+  options.startup.min_peers = 2;
+  options.startup.timeout = 5s;
+  auto cluster = Cluster::start(*a, options);
+  ASSERT_TRUE(cluster) << cluster.error().message;
+  // start() returned after the wait: the peers are there and it is ready.
+  EXPECT_TRUE((*cluster)->ready());
+  EXPECT_EQ(a->nodes().size(), 2u);
+  auto status = (*cluster)->status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].name, "static");
+  EXPECT_EQ(status[0].desired.size(), 2u);  // itself left out
+  // The second connect's result may still be on its way back.
+  EXPECT_TRUE(eventually([&] { return (*cluster)->status()[0].connects == 2; }, 2s));
+  (*cluster)->stop();
+  EXPECT_EQ(a->nodes().size(), 2u);  // stopping the cluster disconnects nothing
+}
+
+TEST_F(ClusterTest, RequiredPeersMissingFailsStartInTime) {
+  auto a = start_node("a");
+  ASSERT_TRUE(a);
+  auto options = static_options({a->name(), "ghost_" + std::to_string(::getpid()) + "@127.0.0.1"});
+  options.startup.min_peers = 1;
+  options.startup.timeout = 300ms;
+  options.startup.required = true;
+  auto begin = std::chrono::steady_clock::now();
+  auto cluster = Cluster::start(*a, options);
+  auto took = std::chrono::steady_clock::now() - begin;
+  ASSERT_FALSE(cluster);
+  EXPECT_EQ(cluster.error().code, Errc::timeout);
+  EXPECT_NE(cluster.error().message.find("0 of 1 peer(s)"), std::string::npos)
+      << cluster.error().message;
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 2s);
+}
+
+TEST_F(ClusterTest, MissingPeersWithoutRequiredStartReadyAnyway) {
+  auto a = start_node("a");
+  ASSERT_TRUE(a);
+  auto options = static_options({"ghost_" + std::to_string(::getpid()) + "@127.0.0.1"});
+  options.startup.min_peers = 1;
+  options.startup.timeout = 200ms;
+  std::vector<std::string> lines;
+  std::mutex mutex;
+  options.logger = [&](LogLevel, std::string_view topology, std::string_view message) {
+    std::lock_guard lock(mutex);
+    lines.push_back(std::string(topology) + ": " + std::string(message));
+  };
+  auto cluster = Cluster::start(*a, options);
+  ASSERT_TRUE(cluster) << cluster.error().message;
+  EXPECT_TRUE((*cluster)->ready());
+  (*cluster)->stop();
+  std::lock_guard lock(mutex);
+  bool said = false;
+  for (const auto& line : lines) said |= line.find("ready anyway") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+TEST_F(ClusterTest, HooksReplaceConnect) {
+  auto a = start_node("a");
+  ASSERT_TRUE(a);
+  auto options = static_options({"x@127.0.0.1", "y@127.0.0.1"});
+  std::atomic<int> calls{0};
+  std::mutex mutex;
+  std::set<std::string> connected;
+  options.hooks.connect = [&](std::string_view node) -> Result<void> {
+    ++calls;
+    std::lock_guard lock(mutex);
+    connected.emplace(node);
+    return {};
+  };
+  options.hooks.list_nodes = [&] {
+    std::lock_guard lock(mutex);
+    return std::vector<std::string>(connected.begin(), connected.end());
+  };
+  auto cluster = Cluster::start(*a, options);
+  ASSERT_TRUE(cluster);
+  ASSERT_TRUE(eventually([&] { return calls.load() == 2; }, 2s));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(calls.load(), 2);  // connected per list_nodes: not dialled again
+  EXPECT_TRUE(a->nodes().empty());
+}
+
+TEST_F(ClusterTest, BadTopologyFailsBeforeAnythingStarts) {
+  auto a = start_node("a");
+  ASSERT_TRUE(a);
+  ClusterOptions options;
+  options.topologies.push_back({"t", "epmd", {{"hosts", int64_t{3}}}});
+  auto cluster = Cluster::start(*a, options);
+  ASSERT_FALSE(cluster);
+  EXPECT_EQ(cluster.error().code, Errc::invalid_argument);
+  EXPECT_NE(cluster.error().message.find("hosts must be a list of strings"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace beamlink

@@ -136,7 +136,7 @@ class NodesCommand : public RemoteCommand {
     auto node = start("nodes");
     if (!node) return 1;
     std::vector<Term> args;
-    if (include_hidden_) args.push_back(List{{Atom("visible"), Atom("hidden")}});
+    if (include_hidden_) args.push_back(Term::list({Term::atom("visible"), Term::atom("hidden")}));
     auto result = node->rpc(target_, "erlang", "nodes", args, timeout());
     if (!result) {
       std::cerr << "beamlink nodes: " << target_ << ": " << result.error().message << "\n";

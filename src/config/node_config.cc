@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "config/pod_name.h"
 #include "config/value_parsers.h"
 
 namespace beamlink::config {
@@ -210,6 +211,16 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
   if (key == "liveness_timeout") return store(n.liveness_timeout, f.duration(kMilli, "ms", true));
   if (key == "health_address") return store(n.health_address, f.string());
   if (key == "health_port") return store(n.health_port, f.port());
+  if (key == "name_mode") {
+    auto text = f.string();
+    if (text && !parse_pod_name_mode(*text)) {
+      return f.invalid("must be ip, dns or hostname, got \"" + *text + "\"");
+    }
+    return store(n.name_mode, std::move(text));
+  }
+  if (key == "basename") return store(n.basename, f.string());
+  if (key == "service_name") return store(n.service_name, f.string());
+  if (key == "cluster_domain") return store(n.cluster_domain, f.string());
   return false;
 }
 
@@ -239,6 +250,12 @@ Result<void> read_node(std::string_view source, const toml::table& table, NodeSe
     return read_node_key(key, f, n);
   });
   if (!keys) return keys;
+  if (const toml::node* mode = table.get("name_mode"); mode != nullptr && n.name) {
+    return fail_at(source, mode->source(), "node.name and node.name_mode exclude each other");
+  }
+  if (const toml::node* mode = table.get("name_mode"); mode != nullptr && !n.basename) {
+    return fail_at(source, mode->source(), "node.name_mode needs node.basename");
+  }
   return check_dist_ports(source, table, n);
 }
 

@@ -5,6 +5,7 @@
 // ERL_EPMD_PORT; the environment as a whole wins over the file.
 #include "config/host_name.h"
 #include "config/node_config.h"
+#include "config/pod_name.h"
 #include "config/value_parsers.h"
 
 namespace beamlink::config {
@@ -85,9 +86,40 @@ void apply_cookie(const Env& env, NodeSettings& node) {
   node.cookie_file = cookie_file;
 }
 
+// name_mode: the name from the pod's environment, unless BEAMLINK_NODE or
+// RELEASE_NODE named the node outright.
+Result<void> apply_pod_name(const Env& env, NodeSettings& node, bool named_by_env) {
+  if (auto mode = env.get("BEAMLINK_NAME_MODE")) {
+    if (!parse_pod_name_mode(*mode))
+      return malformed("BEAMLINK_NAME_MODE", *mode, "ip, dns or hostname");
+    node.name_mode = *mode;
+  }
+  if (auto basename = env.get("BEAMLINK_BASENAME")) node.basename = *basename;
+  if (auto service = env.get("BEAMLINK_SERVICE_NAME")) node.service_name = *service;
+  if (auto domain = env.get("CLUSTER_DOMAIN")) node.cluster_domain = *domain;
+  if (!node.name_mode || named_by_env) return {};
+  if (!node.basename || node.basename->empty() || node.basename->find('@') != std::string::npos) {
+    return fail(
+        Errc::invalid_argument,
+        "name_mode " + *node.name_mode + " needs a basename (node.basename or BEAMLINK_BASENAME)");
+  }
+  PodIdentity pod;
+  pod.ip = env.get("POD_IP").value_or("");
+  pod.hostname = env.get("HOSTNAME").value_or("");
+  pod.ns = env.get("NAMESPACE").value_or(env.get("POD_NAMESPACE").value_or(""));
+  pod.service = node.service_name.value_or("");
+  pod.domain = node.cluster_domain.value_or("cluster.local");
+  auto host = pod_host(*parse_pod_name_mode(*node.name_mode), pod);
+  if (!host) return std::unexpected(host.error());
+  node.name = *node.basename + "@" + *host;
+  return {};
+}
+
 Result<void> apply_node(const Env& env, NodeSettings& node) {
   auto name = apply_name(env, node);
   if (!name) return name;
+  bool named_by_env = env.get("BEAMLINK_NODE") || env.get("RELEASE_NODE");
+  if (auto pod = apply_pod_name(env, node, named_by_env); !pod) return pod;
   apply_cookie(env, node);
   auto identity = [](const std::string& s) { return std::optional<std::string>(s); };
   auto ticktime = [](std::string_view s) -> std::optional<milliseconds> {

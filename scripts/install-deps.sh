@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
-  libasio-dev zlib1g-dev libssl-dev libtomlplusplus-dev libc-ares-dev libcli11-dev
+  libasio-dev zlib1g-dev libssl-dev libtomlplusplus-dev libc-ares-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   erlang-base elixir
   iproute2 procps iperf3
@@ -15,6 +15,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# kubectl for the Kubernetes stand-in's test: Debian ships it as
+# kubernetes-client; any kubectl already on the PATH will do.
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 
 if ((${#missing[@]})); then
   echo "beamlink: installing ${missing[*]}"

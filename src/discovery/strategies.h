@@ -15,5 +15,6 @@ Result<std::unique_ptr<Strategy>> make_epmd_strategy(const TopologySpec& spec);
 Result<std::unique_ptr<Strategy>> make_erlang_hosts_strategy(const TopologySpec& spec);
 Result<std::unique_ptr<Strategy>> make_local_epmd_strategy(const TopologySpec& spec);
 Result<std::unique_ptr<Strategy>> make_gossip_strategy(const TopologySpec& spec);
+Result<std::unique_ptr<Strategy>> make_kubernetes_strategy(const TopologySpec& spec);
 
 }  // namespace beamlink::discovery

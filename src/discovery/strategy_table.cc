@@ -13,6 +13,8 @@ constexpr StrategyEntry kStrategies[] = {
      make_erlang_hosts_strategy},
     {"local_epmd", "every node registered with the local EPMD", make_local_epmd_strategy},
     {"gossip", "UDP multicast heartbeats (libcluster's Gossip wire format)", make_gossip_strategy},
+    {"kubernetes", "the Kubernetes API: endpoints, endpointslices or pods by label selector",
+     make_kubernetes_strategy},
 };
 
 }  // namespace

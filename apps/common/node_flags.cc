@@ -54,6 +54,8 @@ void NodeFlags::add_to(CLI::App& app, bool require_name) {
                                "Distribution listen port or range MIN-MAX (default: ephemeral)");
   given_.no_epmd = app.add_flag("--no-epmd", no_epmd,
                                 "Do not use EPMD: listen on --port and dial peers on --peer-port");
+  given_.epmd_daemon = app.add_flag("--epmd-daemon", epmd_daemon,
+                                    "Run an EPMD daemon in this process (if none answers yet)");
   given_.peer_port =
       app.add_option("--peer-port", peer_port, "Without EPMD: the port peers listen on");
   given_.epmd_port =
@@ -93,6 +95,7 @@ Result<void> NodeFlags::overlay(config::NodeSettings& settings) const {
     }
   }
   if (given_.no_epmd->count() > 0) settings.use_epmd = !no_epmd;
+  if (given_.epmd_daemon->count() > 0) settings.epmd_daemon = epmd_daemon;
   if (given_.peer_port->count() > 0) settings.peer_port = peer_port;
   if (given_.epmd_port->count() > 0) settings.epmd_port = epmd_port;
   if (given_.log_level->count() > 0) {

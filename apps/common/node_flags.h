@@ -23,6 +23,7 @@ struct NodeFlags {
   std::string listen_address = "0.0.0.0";
   std::string port_range;  // "P" or "MIN-MAX"
   bool no_epmd = false;
+  bool epmd_daemon = false;
   uint16_t peer_port = 0;
   uint16_t epmd_port = 0;
   bool debug = false;
@@ -45,7 +46,8 @@ struct NodeFlags {
   struct Given {
     CLI::Option *name = nullptr, *cookie = nullptr, *cookie_file = nullptr, *hidden = nullptr,
                 *ticktime = nullptr, *listen_address = nullptr, *port = nullptr, *no_epmd = nullptr,
-                *peer_port = nullptr, *epmd_port = nullptr, *debug = nullptr, *log_level = nullptr;
+                *epmd_daemon = nullptr, *peer_port = nullptr, *epmd_port = nullptr,
+                *debug = nullptr, *log_level = nullptr;
   } given_;
 };
 

@@ -63,6 +63,22 @@ Result<void> NodeService::run(config::NodeConfig config,
   LogLevel level = config.node.log_level.value_or(LogLevel::info);
   uint16_t epmd_port = options->epmd_port;
   std::string name = options->name;
+  if (config.node.epmd_daemon.value_or(false) && options->use_epmd) {
+    epmd::ServerOptions daemon;
+    if (options->listen_address != "0.0.0.0") daemon.addresses = {options->listen_address};
+    daemon.port = epmd_port != 0 ? epmd_port : epmd::default_port();
+    auto started = epmd::Server::start(daemon);
+    if (started) {
+      epmd_ = std::move(*started);
+      log_line("info", area,
+               "EPMD daemon on " + (daemon.addresses.empty() ? "*" : daemon.addresses[0]) + ":" +
+                   std::to_string(epmd_->port()));
+    } else {
+      // As erl does when epmd already runs: use the one that is there.
+      log_line("info", area,
+               "EPMD daemon not started (" + started.error().message + "); using the running one");
+    }
+  }
   auto node = Node::start(std::move(*options));
   if (!node) {
     return fail(node.error().code, "cannot start node " + name + ": " + node.error().message);
@@ -124,6 +140,7 @@ void NodeService::stop() {
   }
   if (node_) node_->stop();
   if (health_) health_->stop();
+  if (epmd_) epmd_->stop();
 }
 
 std::string NodeService::status_json() const {

@@ -2,12 +2,11 @@
 // and for applications built on beamlink (apps/worker): the node from its
 // merged settings, the health endpoint, the topologies, and a clean leave.
 //
-// Order at start: the node (and `setup`, where the application registers
-// its processes and functions before anyone can reach them), then the
-// health endpoint (503 on /readyz), then the cluster with its startup wait,
-// then ready. Order at stop: not ready (out of rotation), topologies
-// stopped, node stopped (connections closed: peers see nodedown at once),
-// health endpoint closed.
+// Order at start: the in-process EPMD daemon (node.epmd_daemon), the node (and `setup`, where the
+// application registers its processes and functions before anyone can reach them), then the health
+// endpoint (503 on /readyz), then the cluster with its startup wait, then ready. Order at stop: not
+// ready (out of rotation), topologies stopped, node stopped (connections closed: peers see nodedown
+// at once), health endpoint and EPMD closed.
 #pragma once
 
 #include <atomic>
@@ -17,6 +16,7 @@
 #include <string>
 
 #include "beamlink/cluster.h"
+#include "beamlink/epmd.h"
 #include "beamlink/health.h"
 #include "beamlink/node.h"
 #include "beamlink/result.h"
@@ -47,6 +47,7 @@ class NodeService {
   Result<void> run(config::NodeConfig config, const std::function<Result<void>(Node&)>& setup,
                    const std::string& area);
 
+  std::unique_ptr<epmd::Server> epmd_;
   std::unique_ptr<Node> node_;
   std::unique_ptr<HealthServer> health_;
   mutable std::mutex cluster_mutex_;

@@ -219,6 +219,7 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
     return store(n.name_mode, std::move(text));
   }
   if (key == "basename") return store(n.basename, f.string());
+  if (key == "epmd_daemon") return store(n.epmd_daemon, f.boolean());
   if (key == "service_name") return store(n.service_name, f.string());
   if (key == "cluster_domain") return store(n.cluster_domain, f.string());
   return false;

@@ -13,7 +13,7 @@
 //                 listen_address, dist_port | dist_port_min + dist_port_max,
 //                 epmd (bool), epmd_port, peer_port, log_level,
 //                 liveness_probe, liveness_timeout, health_address,
-//                 health_port, name_mode, basename, service_name,
+//                 health_port, epmd_daemon, name_mode, basename, service_name,
 //                 cluster_domain
 //   [startup]     min_peers, timeout, required
 //   [reconciler]  backoff_initial, backoff_max, jitter, resync_interval,
@@ -60,6 +60,9 @@ struct NodeSettings {
   // port is set.
   std::optional<std::string> health_address;
   std::optional<uint16_t> health_port;
+  // Run an EPMD daemon inside this process (as erl starts epmd when none
+  // runs): one container per pod, EPMD on the node's listen address.
+  std::optional<bool> epmd_daemon;
   // A node name built from the pod's environment (config/pod_name.h):
   // name_mode ip | dns | hostname, with basename, service_name (hostname
   // mode) and cluster_domain ("cluster.local"). Excludes `name` in the same
@@ -89,7 +92,8 @@ Result<NodeConfig> load_config_file(const std::string& path);
 // BEAMLINK_DIST_PORT ("P" or "MIN-MAX"), BEAMLINK_EPMD ("true"/"false"),
 // BEAMLINK_EPMD_PORT, ERL_EPMD_PORT (when BEAMLINK_EPMD_PORT is unset),
 // BEAMLINK_PEER_PORT, BEAMLINK_HEALTH_ADDRESS, BEAMLINK_HEALTH_PORT,
-// BEAMLINK_LOG_LEVEL, BEAMLINK_MIN_PEERS, BEAMLINK_NAME_MODE,
+// BEAMLINK_EPMD_DAEMON, BEAMLINK_LOG_LEVEL, BEAMLINK_MIN_PEERS,
+// BEAMLINK_NAME_MODE,
 // BEAMLINK_BASENAME, BEAMLINK_SERVICE_NAME, CLUSTER_DOMAIN (and, for
 // name_mode, the pod's POD_IP, HOSTNAME, NAMESPACE or POD_NAMESPACE),
 // BEAMLINK_STARTUP_TIMEOUT, RELEASE_NODE, RELEASE_DISTRIBUTION

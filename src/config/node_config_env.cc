@@ -135,6 +135,7 @@ Result<void> apply_node(const Env& env, NodeSettings& node) {
                 "a duration above zero (seconds, or like \"5s\")", ticktime),
            read(env, "BEAMLINK_LISTEN_ADDRESS", node.listen_address, "an address", identity),
            read(env, "BEAMLINK_EPMD", node.use_epmd, "true or false", parse_bool),
+           read(env, "BEAMLINK_EPMD_DAEMON", node.epmd_daemon, "true or false", parse_bool),
            read(env, "BEAMLINK_PEER_PORT", node.peer_port, port_text, port),
            read(env, "BEAMLINK_HEALTH_ADDRESS", node.health_address, "an address", identity),
            read(env, "BEAMLINK_HEALTH_PORT", node.health_port, port_text, port),

@@ -174,11 +174,12 @@ Result<NodeOptions> NodeFlags::options(std::string_view command, std::string_vie
     options.ticktime = std::chrono::milliseconds(static_cast<int64_t>(ticktime_s * 1000));
   options.listen_address = listen_address;
   // A helper node talking to a node on this machine's loopback listens on
-  // loopback too, unless told otherwise.
+  // the loopback address its name carries, unless told otherwise: a peer
+  // that dials it back (it may find it in EPMD) must reach it there.
   std::string host = helper_host(target);
   if (name.empty() && listen_address == "0.0.0.0" &&
       (host == "localhost" || host.starts_with("127."))) {
-    options.listen_address = "127.0.0.1";
+    options.listen_address = host == "localhost" ? "127.0.0.1" : host;
   }
   if (!port_range.empty()) {
     size_t dash = port_range.find('-');

@@ -59,8 +59,12 @@ Result<std::vector<std::string>> parse_hosts_file(std::string_view text) {
     }
     std::string_view term_text = text.substr(start, i - start);
     if (!ended) {
-      return fail(Errc::malformed, "line " + std::to_string(start_line) + ": term '" +
-                                       std::string(term_text.substr(0, 60)) +
+      // One log line: control characters of the quoted term become spaces.
+      std::string shown(term_text.substr(0, 60));
+      for (char& ch : shown) {
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';
+      }
+      return fail(Errc::malformed, "line " + std::to_string(start_line) + ": term '" + shown +
                                        "' is not ended by a full stop");
     }
     ++i;  // the full stop

@@ -47,6 +47,11 @@ TEST(HostsFile, ErrorsNameTheLine) {
 
   auto unterminated_quote = parse_hosts_file("'abc.\n");
   ASSERT_FALSE(unterminated_quote);
+
+  // The message stays on one line (it goes to the log as one record).
+  auto multi_line = parse_hosts_file("not erlang {\nstill going\n");
+  ASSERT_FALSE(multi_line);
+  EXPECT_EQ(multi_line.error().message.find('\n'), std::string::npos) << multi_line.error().message;
 }
 
 TEST(HostsFile, FindsWorkingDirectoryFirstThenHome) {

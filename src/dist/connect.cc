@@ -24,6 +24,9 @@ namespace {
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
+// After a "nok" (the peer's simultaneous attempt wins), how long to wait
+// for that attempt to show up before failing ours.
+constexpr std::chrono::milliseconds kPeerAttemptGrace{2000};
 
 }  // namespace
 
@@ -139,11 +142,15 @@ asio::awaitable<void> DistributionImpl::outgoing(std::string node,
       if (peers_[node].outgoing == attempt) peers_[node].outgoing.reset();
     }
     asio::steady_timer timer(attempt->strand);
+    const auto refused_at = Clock::now();
     while (Clock::now() - started < options_.setup_time) {
       {
         std::lock_guard lock(mutex_);
         const PeerEntry& entry = peers_[node];
         if (entry.up || entry.waiters.empty() || stopping_) co_return;
+        // The peer's attempt has not reached us (it may be unable to dial
+        // us at all): give up early so the caller can retry.
+        if (entry.incoming == 0 && Clock::now() - refused_at > kPeerAttemptGrace) break;
       }
       timer.expires_after(std::chrono::milliseconds(10));
       co_await timer.async_wait(kNoThrow);

@@ -277,7 +277,7 @@ TEST(EpmdServerIpv6, ServesOnLoopbackV6) {
   options.addresses = {"::1"};
   options.port = 0;
   auto server = Server::start(options);
-  if (!server && server.error().code == Errc::io) GTEST_SKIP() << "no IPv6 loopback here";
+  // IPv6 loopback is part of the machines this runs on; its absence fails.
   ASSERT_TRUE(server) << server.error().to_string();
   ClientOptions client;
   client.port = (*server)->port();

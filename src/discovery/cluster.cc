@@ -42,7 +42,10 @@ class TopologyHost final : public StrategyHost {
     reconciler_.set_desired(index_, std::move(nodes));
   }
   void discovery_failed(const Error& error) override {
-    reconciler_.discovery_failed(index_, error);
+    reconciler_.discovery_failed(index_, error, LogLevel::warning);
+  }
+  void discovery_failed_again(const Error& error) override {
+    reconciler_.discovery_failed(index_, error, LogLevel::debug);
   }
   void dropped(std::string_view why) override { reconciler_.dropped(index_, why); }
   void log(LogLevel level, std::string_view message) override {

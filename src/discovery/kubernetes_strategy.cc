@@ -288,7 +288,10 @@ class KubernetesStrategy final : public Strategy {
   void report(const k8s::ApiFailure& failure) {
     bool auth = failure.http_status == 401 || failure.http_status == 403;
     if (auth) {
-      if (failure.error.message == auth_problem_) return;
+      if (failure.error.message == auth_problem_) {
+        host_->discovery_failed_again(failure.error);  // counted, logged at debug
+        return;
+      }
       auth_problem_ = failure.error.message;
     }
     host_->discovery_failed(failure.error);

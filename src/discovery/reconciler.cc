@@ -103,7 +103,7 @@ void Reconciler::set_desired(size_t index, std::vector<std::string> nodes) {
   reconcile();
 }
 
-void Reconciler::discovery_failed(size_t index, const Error& error) {
+void Reconciler::discovery_failed(size_t index, const Error& error, LogLevel level) {
   size_t kept = 0;
   {
     std::lock_guard lock(mutex_);
@@ -112,7 +112,7 @@ void Reconciler::discovery_failed(size_t index, const Error& error) {
     topology.status.last_error = error.to_string();
     kept = topology.desired.size();
   }
-  log(index, LogLevel::warning,
+  log(index, level,
       "discovery failed: " + error.to_string() + "; keeping the " + std::to_string(kept) +
           " known node(s)");
 }

@@ -43,7 +43,7 @@ class Reconciler {
                       std::optional<std::chrono::milliseconds> retry_max);
 
   void set_desired(size_t topology, std::vector<std::string> nodes);
-  void discovery_failed(size_t topology, const Error& error);
+  void discovery_failed(size_t topology, const Error& error, LogLevel level = LogLevel::warning);
   void dropped(size_t topology, std::string_view why);
   void log(size_t topology, LogLevel level, std::string_view message);
 

@@ -44,6 +44,9 @@ class StrategyHost {
   virtual void publish(std::vector<std::string> nodes) = 0;
   // A lookup failed: log it, count it, keep the last set.
   virtual void discovery_failed(const Error& error) = 0;
+  // The same failure again (e.g. a 403 on every poll): count it and keep
+  // it as the last error, but log it only at debug.
+  virtual void discovery_failed_again(const Error& error) { discovery_failed(error); }
   // Input from outside refused (a bad packet): log at debug, count it.
   virtual void dropped(std::string_view why) = 0;
   virtual void log(LogLevel level, std::string_view message) = 0;

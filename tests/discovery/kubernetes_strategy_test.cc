@@ -108,6 +108,9 @@ class FakeHost final : public StrategyHost {
   uint16_t epmd_port() const override { return 0; }
   void publish(std::vector<std::string> nodes) override { published.push_back(std::move(nodes)); }
   void discovery_failed(const Error& error) override { failures.push_back(error.to_string()); }
+  void discovery_failed_again(const Error& error) override {
+    repeated_failures.push_back(error.to_string());
+  }
   void dropped(std::string_view why) override { drops.emplace_back(why); }
   void log(LogLevel, std::string_view message) override { logs.emplace_back(message); }
   void run_blocking(std::function<void()> work, std::function<void()> done) override {
@@ -128,6 +131,7 @@ class FakeHost final : public StrategyHost {
 
   std::vector<Names> published;
   std::vector<std::string> failures;
+  std::vector<std::string> repeated_failures;  // counted, not logged
   std::vector<std::string> drops;
   std::vector<std::string> logs;
 
@@ -244,6 +248,7 @@ TEST_F(KubernetesStrategyTest, ForbiddenIsReportedOnceWithTheRbacRuleAndKeepsThe
   size_t lists = api_->list_count();
   ASSERT_TRUE(host_.run_until([&] { return api_->list_count() >= lists + 4; }));
   ASSERT_EQ(host_.failures.size(), 1u);
+  EXPECT_GE(host_.repeated_failures.size(), 3u);  // every later poll still counted
   EXPECT_NE(host_.failures[0].find("403 Forbidden: the service account needs get/list/watch on "
                                    "endpointslices.discovery.k8s.io in namespace prod"),
             std::string::npos)

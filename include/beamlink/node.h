@@ -74,7 +74,7 @@ struct NodeOptions {
   uint16_t peer_port = 0;  // without EPMD: the port peers listen on
   std::chrono::milliseconds ticktime{std::chrono::seconds(60)};
   unsigned tick_intensity = 4;
-  std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(500)};
+  std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(1000)};
   std::chrono::milliseconds liveness_timeout{std::chrono::milliseconds(1500)};
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};
   size_t max_frame_size = 256u << 20;

@@ -19,7 +19,11 @@ using Clock = ConnectionImpl::Clock;
 using std::chrono::milliseconds;
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 
-constexpr size_t kReadChunk = 256u << 10;     // bytes asked of each read
+// Bytes asked of each read: an idle or chatty-but-small connection reads
+// kMinReadChunk at a time (little memory per peer in a big mesh); a read
+// that fills its room doubles the chunk, up to kReadChunk, for bulk data.
+constexpr size_t kMinReadChunk = 16u << 10;
+constexpr size_t kReadChunk = 256u << 10;
 constexpr size_t kMoveThreshold = 64u << 10;  // larger messages are queued whole, not copied
 constexpr size_t kKeptCapacity = 4u << 20;    // a drained chunk keeps at most this much
 
@@ -189,7 +193,8 @@ asio::awaitable<void> ConnectionImpl::writer() {
 }
 
 asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
-  std::vector<uint8_t> buffer(std::max(kReadChunk, leftover.size()));
+  size_t chunk = kMinReadChunk;
+  std::vector<uint8_t> buffer(std::max(chunk, leftover.size()));
   std::copy(leftover.begin(), leftover.end(), buffer.begin());
   size_t begin = 0;
   size_t end = leftover.size();
@@ -235,16 +240,15 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
       end -= begin;
       begin = 0;
     }
-    const size_t wanted =
-        end >= 4 ? std::max(kReadChunk, 4 + load_be(buffer.data(), 4)) : kReadChunk;
+    const size_t wanted = end >= 4 ? std::max(chunk, 4 + load_be(buffer.data(), 4)) : chunk;
     if (buffer.size() < wanted) {
       buffer.resize(wanted);
-    } else if (wanted == kReadChunk && buffer.size() > 4 * kReadChunk) {
-      buffer.resize(kReadChunk);  // after a large message
+    } else if (wanted == chunk && buffer.size() > 4 * kReadChunk) {
+      buffer.resize(chunk);  // after a large message
       buffer.shrink_to_fit();
     }
-    auto count =
-        co_await transport_->read_some(std::span(buffer.data() + end, buffer.size() - end));
+    const size_t room = buffer.size() - end;
+    auto count = co_await transport_->read_some(std::span(buffer.data() + end, room));
     if (!count) {
       shut_down(count.error().code == Errc::closed && !closed()
                     ? "connection closed by " + peer_.name
@@ -252,6 +256,7 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
       co_return;
     }
     end += *count;
+    if (*count == room && chunk < kReadChunk) chunk *= 2;  // more was waiting
     // Before the frames are handled, so a reply sent while they are may go inline.
     inline_armed_.store(true, std::memory_order_relaxed);
   }
@@ -289,13 +294,17 @@ asio::awaitable<void> ConnectionImpl::ticker() {
   const milliseconds tick_interval =
       std::max(milliseconds(1), config_.ticktime / static_cast<int>(intensity));
   const bool probing = config_.liveness_probe.count() > 0;
-  // While probing, tick whenever we have been quiet for liveness_probe: a
-  // peer busy sending us a backlog hears from us although its probes wait
+  // While probing, tick whenever we have been quiet for half of
+  // liveness_probe, checked every third of it: a beamlink peer then never
+  // hears nothing from us for liveness_probe (at most 1/2 + 1/3 of it), so
+  // two beamlink nodes never probe each other while both live; only slow
+  // tickers (Erlang, every 15 s) and silent peers are probed. A peer busy
+  // sending us a backlog still hears from us, though its probes wait
   // behind that backlog.
   const milliseconds quiet_limit =
-      probing ? std::min(tick_interval, config_.liveness_probe) : tick_interval;
+      probing ? std::min(tick_interval, config_.liveness_probe / 2) : tick_interval;
   milliseconds period = tick_interval;
-  if (probing) period = std::min(period, std::max(milliseconds(5), config_.liveness_probe / 4));
+  if (probing) period = std::min(period, std::max(milliseconds(5), config_.liveness_probe / 3));
   for (;;) {
     tick_timer_.expires_after(period);
     co_await tick_timer_.async_wait(kNoThrow);

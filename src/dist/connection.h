@@ -51,7 +51,7 @@ struct ConnectionConfig {
   uint32_t local_creation = 0;
   std::chrono::milliseconds ticktime{60000};
   unsigned tick_intensity = 4;
-  std::chrono::milliseconds liveness_probe{500};
+  std::chrono::milliseconds liveness_probe{1000};
   std::chrono::milliseconds liveness_timeout{1500};
   size_t max_frame_size = 256u << 20;
   size_t fragment_size = 64u << 10;

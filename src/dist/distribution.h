@@ -118,7 +118,7 @@ struct DistOptions {
   // answer) from the reserved probe pid (kProbePidId); the reply, and any
   // other traffic, proves the peer alive. A peer silent for
   // `liveness_timeout` is dropped. Zero disables probing.
-  std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(500)};
+  std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(1000)};
   std::chrono::milliseconds liveness_timeout{std::chrono::milliseconds(1500)};
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};  // net_setuptime
   size_t max_frame_size = 256u << 20;  // larger frames close the connection

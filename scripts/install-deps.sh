@@ -8,7 +8,7 @@ packages=(
   libasio-dev zlib1g-dev libssl-dev libtomlplusplus-dev libc-ares-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev
   erlang-base elixir
-  iproute2 procps iperf3
+  iproute2 procps iperf3 dnsmasq-base
 )
 
 missing=()

@@ -16,5 +16,8 @@ Result<std::unique_ptr<Strategy>> make_erlang_hosts_strategy(const TopologySpec&
 Result<std::unique_ptr<Strategy>> make_local_epmd_strategy(const TopologySpec& spec);
 Result<std::unique_ptr<Strategy>> make_gossip_strategy(const TopologySpec& spec);
 Result<std::unique_ptr<Strategy>> make_kubernetes_strategy(const TopologySpec& spec);
+Result<std::unique_ptr<Strategy>> make_kubernetes_dns_strategy(const TopologySpec& spec);
+Result<std::unique_ptr<Strategy>> make_kubernetes_dnssrv_strategy(const TopologySpec& spec);
+Result<std::unique_ptr<Strategy>> make_dns_poll_strategy(const TopologySpec& spec);
 
 }  // namespace beamlink::discovery

@@ -15,6 +15,11 @@ constexpr StrategyEntry kStrategies[] = {
     {"gossip", "UDP multicast heartbeats (libcluster's Gossip wire format)", make_gossip_strategy},
     {"kubernetes", "the Kubernetes API: endpoints, endpointslices or pods by label selector",
      make_kubernetes_strategy},
+    {"kubernetes_dns", "A/AAAA records of a headless service: app@<pod ip>",
+     make_kubernetes_dns_strategy},
+    {"kubernetes_dnssrv", "SRV records of a StatefulSet's headless service: app@<pod name>",
+     make_kubernetes_dnssrv_strategy},
+    {"dns_poll", "A/AAAA records of any name: basename@<ip>", make_dns_poll_strategy},
 };
 
 }  // namespace

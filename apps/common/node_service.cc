@@ -138,7 +138,11 @@ void NodeService::stop() {
     std::lock_guard lock(cluster_mutex_);
     if (cluster_) cluster_->stop();
   }
-  if (node_) node_->stop();
+  if (node_) node_->stop();  // also ends connects the reconciler still has in flight
+  {
+    std::lock_guard lock(cluster_mutex_);
+    cluster_.reset();
+  }
   if (health_) health_->stop();
   if (epmd_) epmd_->stop();
 }

@@ -26,8 +26,10 @@
 //    on anything else, so a readiness probe built on it cannot deadlock on
 //    cluster formation. With `required`, start fails (Errc::timeout) when
 //    the peers are not there in time, like Erlang's sync_nodes_mandatory.
-//  * stop() stops every strategy and the reconciler and joins their threads;
-//    it does not disconnect anything. The Node must outlive the Cluster.
+//  * stop() stops every strategy and the reconciler and joins the strategy
+//    thread; it does not disconnect anything and does not wait for a
+//    connect already dialling (the destructor joins those: stop the Node
+//    first to end them at once). The Node must outlive the Cluster.
 #pragma once
 
 #include <chrono>

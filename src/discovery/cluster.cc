@@ -88,7 +88,11 @@ class ClusterImpl final : public Cluster {
         hooks_(default_hooks(node, options_.hooks)),
         reconciler_(io_, pool_, hooks_, options_.reconciler, self_, options_.logger) {}
 
-  ~ClusterImpl() override { stop(); }
+  // Joins the workers before any member they use goes away.
+  ~ClusterImpl() override {
+    stop();
+    pool_.stop();
+  }
 
   Result<void> start(std::vector<std::unique_ptr<Strategy>> strategies) {
     uint16_t epmd_port = options_.epmd_port != 0 ? options_.epmd_port : epmd::default_port();
@@ -165,7 +169,10 @@ class ClusterImpl final : public Cluster {
       thread_.join();
     }
     stopped_->store(true);
-    pool_.stop();
+    // Queued work is dropped; a connect already dialling ends by itself
+    // (bounded by the node's setup time, at once when the node stops) and
+    // is joined by the destructor, so stop() itself never waits on it.
+    pool_.close();
   }
 
  private:

@@ -21,13 +21,17 @@ void WorkerPool::post(std::function<void()> work) {
   wake_.notify_one();
 }
 
-void WorkerPool::stop() {
+void WorkerPool::close() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     queue_.clear();
   }
   wake_.notify_all();
+}
+
+void WorkerPool::stop() {
+  close();
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }

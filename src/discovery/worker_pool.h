@@ -1,8 +1,9 @@
 // discovery/worker_pool.h - a fixed set of threads for blocking work
 // (connects bounded by the node's setup time, EPMD and file lookups).
 //
-// post() never blocks. stop() discards queued work, waits for the work in
-// progress and joins; post() after stop() drops the work.
+// post() never blocks. close() discards queued work and lets the threads
+// end after the work in progress, without waiting; stop() does the same
+// and joins them. post() after either drops the work.
 #pragma once
 
 #include <condition_variable>
@@ -22,6 +23,7 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   void post(std::function<void()> work);
+  void close();
   void stop();
 
  private:

@@ -174,8 +174,10 @@ TEST_F(CaresResolverTest, ManyLookupsAtOnce) {
   auto r = dnsmasq_resolver();
   int answered = 0;
   for (int i = 0; i < 20; ++i) {
-    r->resolve_addresses(kPods, true, true, [&](Result<AddressAnswer> answer) {
-      EXPECT_TRUE(answer && answer->addresses.size() == 3);
+    r->resolve_addresses(kPods, true, true, [&](const Result<AddressAnswer>& answer) {
+      size_t found = 0;
+      if (answer.has_value()) found = answer.value().addresses.size();
+      EXPECT_EQ(found, 3u);
       ++answered;
     });
   }

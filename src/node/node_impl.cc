@@ -3,6 +3,7 @@
 
 #include "beamlink/node.h"
 #include "node/runtime.h"
+#include "node/services.h"
 
 namespace beamlink {
 
@@ -10,8 +11,9 @@ namespace {
 
 class NodeImpl final : public Node {
  public:
-  explicit NodeImpl(std::shared_ptr<node::Runtime> runtime) : rt_(std::move(runtime)) {}
-  ~NodeImpl() override { rt_->stop(); }
+  NodeImpl(std::shared_ptr<node::Runtime> runtime, std::shared_ptr<node::Services> services)
+      : rt_(std::move(runtime)), services_(std::move(services)) {}
+  ~NodeImpl() override { stop(); }
 
   const std::string& name() const override { return rt_->name(); }
   uint32_t creation() const override { return rt_->creation(); }
@@ -90,18 +92,25 @@ class NodeImpl final : public Node {
   }
 
   NodeStats stats() const override { return rt_->stats(); }
-  void stop() override { rt_->stop(); }
+  void stop() override {
+    services_->stop();
+    rt_->stop();
+  }
 
  private:
   std::shared_ptr<node::Runtime> rt_;
+  std::shared_ptr<node::Services> services_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::start(NodeOptions options) {
-  auto runtime = node::Runtime::start(std::move(options));
+  auto services = std::make_shared<node::Services>();
+  auto runtime = node::Runtime::start(
+      std::move(options),
+      [&services](const std::shared_ptr<node::Runtime>& rt) { return services->start(rt); });
   if (!runtime) return std::unexpected(runtime.error());
-  return std::unique_ptr<Node>(std::make_unique<NodeImpl>(std::move(*runtime)));
+  return std::unique_ptr<Node>(std::make_unique<NodeImpl>(std::move(*runtime), services));
 }
 
 }  // namespace beamlink

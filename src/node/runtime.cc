@@ -16,7 +16,7 @@ Runtime::~Runtime() {
   stop();
 }
 
-Result<std::shared_ptr<Runtime>> Runtime::start(NodeOptions options) {
+Result<std::shared_ptr<Runtime>> Runtime::start(NodeOptions options, StartServices start_services) {
   auto at = options.name.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == options.name.size()) {
     return fail(Errc::invalid_argument,
@@ -27,6 +27,12 @@ Result<std::shared_ptr<Runtime>> Runtime::start(NodeOptions options) {
     return std::unexpected(started.error());
   }
   runtime->start_kernel();
+  if (start_services) {
+    if (auto started = start_services(runtime); !started) {
+      runtime->stop();
+      return std::unexpected(started.error());
+    }
+  }
   {
     std::lock_guard lock(runtime->ready_mu_);
     runtime->ready_ = true;

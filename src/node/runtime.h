@@ -60,7 +60,12 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   using FailFn = std::move_only_function<void()>;
   using Ptr = std::shared_ptr<ProcessState>;
 
-  static Result<std::shared_ptr<Runtime>> start(NodeOptions options);
+  // Called once the kernel processes exist and before any peer's message
+  // is delivered: the place to start services that must answer from the
+  // first message on (global, pg scopes).
+  using StartServices = std::function<Result<void>(const std::shared_ptr<Runtime>&)>;
+  static Result<std::shared_ptr<Runtime>> start(NodeOptions options,
+                                                StartServices start_services = nullptr);
   explicit Runtime(NodeOptions options);  // use start()
   ~Runtime() override;
   void stop();

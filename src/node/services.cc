@@ -1,0 +1,14 @@
+#include "node/services.h"
+
+#include "node/runtime.h"
+
+namespace beamlink::node {
+
+Result<void> Services::start(const std::shared_ptr<Runtime>& runtime) {
+  (void)runtime;
+  return {};
+}
+
+void Services::stop() {}
+
+}  // namespace beamlink::node

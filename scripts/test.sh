@@ -1,24 +1,44 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is needed, builds with warnings
 # as errors, checks formatting, runs every test (unit and real-peer), then
-# runs the unit tests again under AddressSanitizer and UBSan.
+# runs the unit tests again under AddressSanitizer and UBSan. Prints how
+# long each stage took (docs/development.md keeps the figures).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+stage_start=$SECONDS
+run_start=$SECONDS
+stage() {
+  local now=$SECONDS
+  if [[ -n ${current_stage:-} ]]; then
+    echo "== ${current_stage}: $((now - stage_start)) s"
+  fi
+  current_stage=$1
+  stage_start=$now
+  [[ -n $1 ]] && echo "== $1"
+  return 0
+}
+
+stage "install dependencies"
 bash scripts/install-deps.sh
 
-echo "== format check"
+stage "format check"
 git ls-files '*.h' '*.cc' | xargs clang-format --dry-run --Werror
 
-echo "== build (warnings as errors)"
+stage "build (warnings as errors)"
 bash scripts/build.sh "$root/build/ci" -DBEAMLINK_WERROR=ON
 
-echo "== tests"
+stage "tests"
 (cd build/ci && ctest --output-on-failure -j "$(nproc)" --timeout 300)
 
-echo "== build (address + undefined sanitizers)"
-bash scripts/build.sh "$root/build/asan" -DBEAMLINK_WERROR=ON -DBEAMLINK_SANITIZE=ON -DBEAMLINK_BENCH=OFF
+# Only the unit tests run under the sanitizers, so only they are built.
+stage "build (address + undefined sanitizers, unit tests)"
+bash scripts/build.sh "$root/build/asan" -DBEAMLINK_WERROR=ON -DBEAMLINK_SANITIZE=ON \
+  -DBEAMLINK_BENCH=OFF -DBEAMLINK_INTEGRATION_TESTS=OFF
 
-echo "== unit tests under sanitizers"
+stage "unit tests under sanitizers"
 (cd build/asan && ctest --output-on-failure -j "$(nproc)" --timeout 600 -L unit)
+
+stage ""
+echo "== all stages: $((SECONDS - run_start)) s"

@@ -92,12 +92,13 @@ struct NodeStats {
   uint64_t messages_received = 0;  // from other nodes, put in a mailbox
   uint64_t local_messages = 0;     // delivered on this node without the network
   uint64_t dropped_unknown_pid = 0;
-  uint64_t dropped_unknown_name = 0;   // includes global/other absent services
-  uint64_t dropped_unknown_alias = 0;  // inactive alias
-  uint64_t dropped_no_connection = 0;  // the peer could not be reached
-  uint64_t dropped_control = 0;        // control messages beamlink does not handle
-  uint64_t processes = 0;              // alive now
-  uint64_t connections = 0;            // up now
+  uint64_t dropped_unknown_name = 0;     // includes global/other absent services
+  uint64_t dropped_unknown_alias = 0;    // inactive alias
+  uint64_t dropped_no_connection = 0;    // the peer could not be reached
+  uint64_t dropped_control = 0;          // control messages beamlink does not handle
+  uint64_t dropped_kernel_requests = 0;  // rex messages of no known shape and no sender to tell
+  uint64_t processes = 0;                // alive now
+  uint64_t connections = 0;              // up now
 };
 
 enum class NodeKind { visible, hidden, all };

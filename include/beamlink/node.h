@@ -6,9 +6,12 @@
 //  * Node::start starts the distribution layer (listen socket, EPMD
 //    registration, its I/O threads) and the node's worker threads, and the
 //    kernel services a peer expects: `net_kernel` (answers {is_auth, Node}
-//    gen_calls so net_adm:ping returns pong), spawn requests for erpc/rpc
-//    calls to C++ functions (register_function) and the built-ins
-//    erlang:node/0, erlang:nodes/0,1 and erlang:whereis/1. Any other spawn
+//    gen_calls so net_adm:ping returns pong), `rex` (every request form
+//    OTP 25-27's rpc, ei_rpc and erl_call send it; see src/node/kernel/rex.cc),
+//    spawn requests for erpc/rpc calls to C++ functions (register_function)
+//    and the erlang: built-ins of src/node/kernel/builtins.h (node, nodes,
+//    whereis, is_alive, registered, processes, process_info, memory,
+//    system_info, statistics, system_time, monotonic_time). Any other spawn
 //    request is refused with SPAWN_REPLY `notsup`; traffic for services
 //    beamlink lacks (global, ...) is dropped and counted.
 //  * Thread safety: every member may be called from any thread at once.

@@ -140,12 +140,21 @@ class RexTest : public ::testing::Test {
     return value ? *value : A("eval_failed");
   }
 
-  // erl_call -a "M F Args" against `node`; stdout, or why it failed.
-  static std::string erl_call(const Node& node, const std::string& apply) {
-    auto result = testing::run_process(
-        {"env", "ERL_EPMD_PORT=" + std::to_string(epmd_->port()), erl_call_path(), "-name",
-         node.name(), "-c", *cookie_, "-timeout", "15", "-a", apply},
-        "", 20s);
+  // erl_call [extra flags] -a "M F Args" against `node`; stdout.
+  static std::string erl_call(const Node& node, const std::string& apply,
+                              const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {"env",
+                                     "ERL_EPMD_PORT=" + std::to_string(epmd_->port()),
+                                     erl_call_path(),
+                                     "-name",
+                                     node.name(),
+                                     "-c",
+                                     *cookie_,
+                                     "-timeout",
+                                     "15"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.insert(argv.end(), {"-a", apply});
+    auto result = testing::run_process(argv, "", 20s);
     EXPECT_EQ(result.exit_code, 0) << "erl_call -a '" << apply << "': " << result.err
                                    << (result.timed_out ? " (timed out)" : "");
     return result.out;
@@ -171,6 +180,9 @@ class RexTest : public ::testing::Test {
 TEST_F(RexTest, ErlCallApplyAgainstABeamlinkNode) {
   EXPECT_EQ(erl_call(*us_, "erlang node"), "'" + us_->name() + "'");
   EXPECT_EQ(erl_call(*us_, "calc add [2,40]"), "42");
+  // -fetch_stdout sends send_stdout_to_caller as the group leader; C++
+  // functions print nothing, so only the result comes back.
+  EXPECT_EQ(erl_call(*them_, "calc add [1,2]", {"-fetch_stdout"}), "3");
   std::string processes = erl_call(*us_, "erlang processes");
   EXPECT_TRUE(processes.starts_with("[<")) << processes;
   EXPECT_NE(erl_call(*us_, "erlang registered").find("rex"), std::string::npos);

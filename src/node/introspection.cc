@@ -2,6 +2,7 @@
 // friends) may read of the local processes: copies taken under each
 // process's own lock, never references into live state.
 #include <algorithm>
+#include <tuple>
 
 #include "node/runtime.h"
 

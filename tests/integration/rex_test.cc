@@ -11,6 +11,7 @@
 // fails the test; it never skips.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <string>

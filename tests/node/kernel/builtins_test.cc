@@ -1,5 +1,6 @@
 // The erlang: built-ins an operator calls on a beamlink node through rpc:
 // real values from the runtime, badarg where Erlang's BIF would raise it.
+#include <algorithm>
 #include <ctime>
 
 #include "node/kernel/rex_fixture.h"

@@ -97,7 +97,7 @@ bool ConnectionImpl::send(const Term& control, const Term* payload) {
   if (closed()) return false;
   if ((peer_.flags & DFLAG_SEND_SENDER) == 0) {
     // A peer without SEND_SENDER (erl_interface/ei, e.g. erl_call) gets the
-    // older {SEND, '', To}; it would take the new form for a broken frame.
+    // older {SEND, '', To}: ei's receiver rejects SEND_SENDER as unknown.
     const auto* t = control.get_if<Tuple>();
     if (t != nullptr && t->elements.size() == 3 && t->elements[0] == Term(SEND_SENDER)) {
       return send(Term::tuple({Term(SEND), Term::atom(""), t->elements[2]}), payload);

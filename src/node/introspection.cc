@@ -13,7 +13,6 @@ std::optional<Runtime::ProcessSnapshot> Runtime::process_snapshot(const Pid& pid
   if (state == nullptr) return std::nullopt;
   ProcessSnapshot out;
   out.pid = state->pid;
-  out.handler = state->handler != nullptr;
   out.message_queue_len = state->mailbox.size();  // the mailbox locks itself; not under mu
   std::lock_guard lock(state->mu);
   if (!state->alive) return std::nullopt;

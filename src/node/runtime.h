@@ -109,7 +109,6 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
     std::string name;  // registered name, "" if none
     size_t message_queue_len = 0;
     bool trap_exit = false;
-    bool handler = false;        // a handler process (else pulled by a user thread)
     std::vector<Pid> links;      // active links (not those being removed)
     std::vector<Term> monitors;  // what each monitor it holds watches: pid or {Name, Node}
     std::vector<Pid> monitored_by;

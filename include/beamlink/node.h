@@ -6,9 +6,12 @@
 //  * Node::start starts the distribution layer (listen socket, EPMD
 //    registration, its I/O threads) and the node's worker threads, and the
 //    kernel services a peer expects: `net_kernel` (answers {is_auth, Node}
-//    gen_calls so net_adm:ping returns pong), spawn requests for erpc/rpc
-//    calls to C++ functions (register_function) and the built-ins
-//    erlang:node/0, erlang:nodes/0,1 and erlang:whereis/1. Any other spawn
+//    gen_calls so net_adm:ping returns pong), `rex` (every request form
+//    OTP 25-27's rpc, ei_rpc and erl_call send it; see src/node/kernel/rex.cc),
+//    spawn requests for erpc/rpc calls to C++ functions (register_function)
+//    and the erlang: built-ins of src/node/kernel/builtins.h (node, nodes,
+//    whereis, is_alive, registered, processes, process_info, memory,
+//    system_info, statistics, system_time, monotonic_time). Any other spawn
 //    request is refused with SPAWN_REPLY `notsup`; traffic for services
 //    beamlink lacks (global, ...) is dropped and counted.
 //  * Thread safety: every member may be called from any thread at once.
@@ -92,12 +95,13 @@ struct NodeStats {
   uint64_t messages_received = 0;  // from other nodes, put in a mailbox
   uint64_t local_messages = 0;     // delivered on this node without the network
   uint64_t dropped_unknown_pid = 0;
-  uint64_t dropped_unknown_name = 0;   // includes global/other absent services
-  uint64_t dropped_unknown_alias = 0;  // inactive alias
-  uint64_t dropped_no_connection = 0;  // the peer could not be reached
-  uint64_t dropped_control = 0;        // control messages beamlink does not handle
-  uint64_t processes = 0;              // alive now
-  uint64_t connections = 0;            // up now
+  uint64_t dropped_unknown_name = 0;     // includes global/other absent services
+  uint64_t dropped_unknown_alias = 0;    // inactive alias
+  uint64_t dropped_no_connection = 0;    // the peer could not be reached
+  uint64_t dropped_control = 0;          // control messages beamlink does not handle
+  uint64_t dropped_kernel_requests = 0;  // rex messages of no known shape and no sender to tell
+  uint64_t processes = 0;                // alive now
+  uint64_t connections = 0;              // up now
 };
 
 enum class NodeKind { visible, hidden, all };

@@ -95,6 +95,14 @@ void ConnectionImpl::after_start(std::function<void()> fn) {
 
 bool ConnectionImpl::send(const Term& control, const Term* payload) {
   if (closed()) return false;
+  if ((peer_.flags & DFLAG_SEND_SENDER) == 0) {
+    // A peer without SEND_SENDER (erl_interface/ei, e.g. erl_call) gets the
+    // older {SEND, '', To}: ei's receiver rejects SEND_SENDER as unknown.
+    const auto* t = control.get_if<Tuple>();
+    if (t != nullptr && t->elements.size() == 3 && t->elements[0] == Term(SEND_SENDER)) {
+      return send(Term::tuple({Term(SEND), Term::atom(""), t->elements[2]}), payload);
+    }
+  }
   thread_local std::vector<uint8_t> scratch;
   scratch.clear();
   auto encoded = append_message(scratch, control, payload, format_,

@@ -1,10 +1,12 @@
 // The kernel services a peer expects of a node: net_kernel (is_auth, so
-// net_adm:ping answers pong), rex (rpc:call's server), spawn requests for
-// erpc calls and casts, and the table of C++ functions they run.
+// net_adm:ping answers pong), spawn requests for erpc calls and casts, and
+// the table of C++ functions they run (rex is in kernel/rex.cc, the erlang:
+// built-ins in kernel/*_builtins.cc).
 #include <asio/post.hpp>
 #include <exception>
 #include <utility>
 
+#include "node/kernel/builtins.h"
 #include "node/ops.h"
 #include "node/runtime.h"
 #include "node/terms.h"
@@ -13,37 +15,11 @@ namespace beamlink::node {
 
 namespace {
 
-const std::vector<Term>* proper_list(const Term& term) {
-  const auto* list = term.get_if<List>();
-  return list != nullptr && list->proper() ? &list->elements : nullptr;
-}
-
 std::string function_key(std::string_view module, std::string_view function) {
   std::string key(module);
   key += ':';
   key += function;
   return key;
-}
-
-// {gen_call, {From, Tag}, Request} pieces, or nullptr.
-struct GenCall {
-  const Pid* from = nullptr;
-  const Term* tag = nullptr;
-  const Term* request = nullptr;
-};
-std::optional<GenCall> gen_call_of(const Term& message) {
-  const Tuple* call = tuple_of(message, 3);
-  if (call == nullptr || !call->elements[0].is_atom("$gen_call")) return std::nullopt;
-  const Tuple* from = tuple_of(call->elements[1], 2);
-  if (from == nullptr || !from->elements[0].is<Pid>()) return std::nullopt;
-  return GenCall{&from->elements[0].as<Pid>(), &from->elements[1], &call->elements[2]};
-}
-
-Term list_of_atoms(const std::vector<std::string>& names) {
-  std::vector<Term> items;
-  items.reserve(names.size());
-  for (const std::string& n : names) items.push_back(atom(n));
-  return Term::list(std::move(items));
 }
 
 }  // namespace
@@ -63,44 +39,6 @@ void Runtime::net_kernel_message(Process& self, const Term& message) {
   if (request != nullptr && request->elements[0].is_atom("is_auth")) {
     gen_reply(self.pid(), *call->from, *call->tag, atom("yes"));
   }
-}
-
-void Runtime::rex_message(Process& self, const Term& message) {
-  // {'$gen_call', {From, Tag}, {call, M, F, A, GroupLeader}}: run it on a
-  // worker so one slow function does not hold up the others, and answer
-  // as rpc:call expects: the value, or {badrpc, {'EXIT', ...}}.
-  auto call = gen_call_of(message);
-  const Tuple* request = call ? tuple_of(*call->request, 5) : nullptr;
-  if (request == nullptr || !request->elements[0].is_atom("call")) return;
-  const Atom* module = request->elements[1].get_if<Atom>();
-  const Atom* function = request->elements[2].get_if<Atom>();
-  const std::vector<Term>* args = proper_list(request->elements[3]);
-  Pid rex = self.pid();
-  Pid from = *call->from;
-  Term tag = *call->tag;
-  if (module == nullptr || function == nullptr || args == nullptr) {
-    gen_reply(rex, from, tag, tuple(atom("badrpc"), tuple(atom("EXIT"), atom("badarg"))));
-    return;
-  }
-  asio::post(io_, [this, rex, from, tag, module = *module, function = *function, args = *args] {
-    Invocation done = invoke(module, function, args);
-    Term reply;
-    switch (done.result.kind()) {
-      case CallResult::Kind::value:
-      case CallResult::Kind::thrown:
-        reply = std::move(done.result).term();
-        break;
-      case CallResult::Kind::exited:
-        reply = tuple(atom("badrpc"), tuple(atom("EXIT"), std::move(done.result).term()));
-        break;
-      case CallResult::Kind::error:
-        reply =
-            tuple(atom("badrpc"),
-                  tuple(atom("EXIT"), tuple(std::move(done.result).term(), std::move(done.stack))));
-        break;
-    }
-    gen_reply(rex, from, tag, std::move(reply));
-  });
 }
 
 void Runtime::spawn_request(const std::shared_ptr<dist::Connection>& from,
@@ -194,7 +132,13 @@ void Runtime::register_function(std::string_view module, std::string_view functi
 
 Runtime::Invocation Runtime::invoke(const Atom& module, const Atom& function,
                                     const std::vector<Term>& args) {
-  if (auto result = builtin(module, function, args)) return std::move(*result);
+  try {
+    if (auto result = builtin(module, function, args)) return std::move(*result);
+  } catch (const std::exception& e) {
+    return {
+        CallResult::error(tuple(atom("cpp_exception"), Term::binary(e.what()))),
+        Term::list({tuple(module, function, static_cast<int64_t>(args.size()), Term::list({}))})};
+  }
   RpcFunction fn;
   {
     std::shared_lock lock(functions_mu_);
@@ -236,43 +180,13 @@ std::optional<Runtime::Invocation> Runtime::builtin(const Atom& module, const At
     return done;
   }
   if (module.name != "erlang") return std::nullopt;
-  if (function.name == "node" && args.empty()) {
-    return Invocation{CallResult::value(atom(name_)), Term()};
-  }
-  if (function.name == "nodes" && args.size() <= 1) {
-    std::vector<Term> kinds = args.empty()           ? std::vector<Term>{atom("visible")}
-                              : args[0].is<Atom>()   ? std::vector<Term>{args[0]}
-                              : proper_list(args[0]) ? *proper_list(args[0])
-                                                     : std::vector<Term>{};
-    if (kinds.empty()) return badarg();
-    std::vector<std::string> names;
-    for (const Term& kind : kinds) {
-      std::vector<std::string> some;
-      if (kind.is_atom("visible")) {
-        some = nodes(NodeKind::visible);
-      } else if (kind.is_atom("hidden")) {
-        some = nodes(NodeKind::hidden);
-      } else if (kind.is_atom("connected") || kind.is_atom("known")) {
-        some = nodes(NodeKind::all);
-        if (kind.is_atom("known")) some.push_back(name_);
-      } else if (kind.is_atom("this")) {
-        some = {name_};
-      } else {
-        return badarg();
-      }
-      for (std::string& n : some) {
-        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
-      }
-    }
-    return Invocation{CallResult::value(list_of_atoms(names)), Term()};
-  }
-  if (function.name == "whereis" && args.size() == 1) {
-    const Atom* name = args[0].get_if<Atom>();
-    if (name == nullptr) return badarg();
-    Ptr p = table_->whereis(name->name);
-    return Invocation{CallResult::value(p ? Term(p->pid) : atom("undefined")), Term()};
-  }
-  return std::nullopt;
+  auto result = kernel::process_builtin(*this, function.name, args);
+  if (!result) result = kernel::system_builtin(*this, function.name, args);
+  if (!result) return std::nullopt;
+  if (result->kind() != CallResult::Kind::error) return Invocation{std::move(*result), Term()};
+  Invocation failed = badarg();  // its stack, with the reason the built-in gave
+  failed.result = std::move(*result);
+  return failed;
 }
 
 }  // namespace beamlink::node

@@ -134,6 +134,7 @@ NodeStats Runtime::stats() const {
   s.dropped_unknown_alias = get(counters_.dropped_unknown_alias);
   s.dropped_no_connection = get(counters_.dropped_no_connection);
   s.dropped_control = get(counters_.dropped_control);
+  s.dropped_kernel_requests = get(counters_.dropped_kernel_requests);
   s.processes = table_ ? table_->size() : 0;
   std::shared_lock lock(connections_mu_);
   s.connections = connections_.size();

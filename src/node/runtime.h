@@ -15,13 +15,16 @@
 // Implementation files: runtime.cc (life cycle, processes), routing.cc
 // (messages and connections), signals.cc (links, monitors, exits),
 // dispatch.cc (incoming control messages), node_monitor.cc (node events),
-// kernel_services.cc (net_kernel, rex, spawn requests, functions),
-// rpc_client.cc (ping, rpc, gen_call).
+// kernel_services.cc (net_kernel, spawn requests, functions),
+// kernel/rex.cc (the rex server), kernel/*_builtins.cc (the erlang:
+// functions a peer may call), introspection.cc (what they read of the
+// processes), rpc_client.cc (ping, rpc, gen_call).
 #pragma once
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -98,6 +101,31 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
                     std::atomic<uint64_t>& dropped);
   void async_receive(const Ptr& state, std::chrono::milliseconds timeout,
                      Process::ReceiveHandler done);
+
+  // ---- Introspection for the built-ins (introspection.cc) ----
+  // What erlang:process_info reports of one local process.
+  struct ProcessSnapshot {
+    Pid pid;
+    std::string name;  // registered name, "" if none
+    size_t message_queue_len = 0;
+    bool trap_exit = false;
+    std::vector<Pid> links;      // active links (not those being removed)
+    std::vector<Term> monitors;  // what each monitor it holds watches: pid or {Name, Node}
+    std::vector<Pid> monitored_by;
+  };
+  // nullopt: not a live local process.
+  std::optional<ProcessSnapshot> process_snapshot(const Pid& pid) const;
+  std::vector<Pid> process_pids() const;              // oldest first
+  std::vector<std::string> registered_names() const;  // sorted
+  size_t processes_with_messages() const;             // queued, not yet taken
+  const NodeOptions& options() const { return options_; }
+  std::chrono::steady_clock::time_point started_at() const { return started_at_; }
+  // erlang:statistics' "since the last call" marks, in milliseconds.
+  struct StatisticsMarks {
+    std::atomic<int64_t> wall_clock_ms{0};
+    std::atomic<int64_t> runtime_ms{0};
+  };
+  StatisticsMarks& statistics_marks() { return statistics_marks_; }
 
   // ---- Messages (routing.cc) ----
   void send(const Pid& from, const Pid& to, Term message, bool has_sender = true);
@@ -202,7 +230,16 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
 
   // kernel_services.cc
   void net_kernel_message(Process& self, const Term& message);
+  // kernel/rex.cc
   void rex_message(Process& self, const Term& message);
+  void rex_gen_call(const Pid& rex, const Pid& from, const Term& tag, const Term& request);
+  void rex_cast(const Term& request);
+  void rex_info(const Pid& rex, const Pid& from, const Term& request);
+  // Runs {call|block_call|cast, M, F, A[, GroupLeader]} on a worker and
+  // hands reply what rpc:call returns for it; false if `request` is not
+  // of that shape (reply is not called).
+  bool rex_apply(const Term& request, std::function<void(Term)> reply);
+  static Term rpc_reply(Invocation done);
   void gen_reply(const Pid& from, const Pid& to, const Term& tag, Term reply);
   void spawn_request(const std::shared_ptr<dist::Connection>& from,
                      const std::vector<Term>& control, std::optional<Term> payload);
@@ -246,6 +283,9 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   std::map<uint64_t, NodeEventHandler> event_handlers_;
   uint64_t next_event_handler_ = 1;
   std::vector<Pid> node_monitors_;
+
+  const std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
+  StatisticsMarks statistics_marks_;
 
   mutable std::shared_mutex functions_mu_;
   std::unordered_map<std::string, RpcFunction, StringHash, std::equal_to<>> functions_;

@@ -16,6 +16,7 @@ struct Counters {
   std::atomic<uint64_t> dropped_unknown_alias{0};
   std::atomic<uint64_t> dropped_no_connection{0};
   std::atomic<uint64_t> dropped_control{0};
+  std::atomic<uint64_t> dropped_kernel_requests{0};
 };
 
 inline void bump(std::atomic<uint64_t>& counter) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -32,6 +33,21 @@ inline const Tuple* tuple_of(const Term& term, size_t size) {
 inline bool is_atom(const Term& term, std::string_view name) {
   return term.is_atom(name);
 }
+
+// The elements of a proper list, or nullptr for anything else.
+inline const std::vector<Term>* proper_list(const Term& term) {
+  const auto* list = term.get_if<List>();
+  return list != nullptr && list->proper() ? &list->elements : nullptr;
+}
+
+// {'$gen_call', {From, Tag}, Request} taken apart (pointers into the
+// message), or nullopt for any other shape.
+struct GenCall {
+  const Pid* from = nullptr;
+  const Term* tag = nullptr;
+  const Term* request = nullptr;
+};
+std::optional<GenCall> gen_call_of(const Term& message);
 
 // For gen:call tags: [alias | Ref] (and [[alias | Ref] | _]) name an alias
 // to reply to; the Ref, or nullptr for a plain tag.

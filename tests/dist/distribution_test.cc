@@ -361,6 +361,38 @@ TEST_F(DistributionTest, GarbageFromARawSocketClosesOnlyThatConnection) {
   EXPECT_NE(log().find("connection from 127.0.0.1:"), std::string::npos) << log();
 }
 
+TEST_F(DistributionTest, SendSenderBecomesSendForAPeerWithoutTheFlag) {
+  // erl_interface (erl_call, ei_rpc) announces no SEND_SENDER and cannot
+  // read it; a full peer gets SEND_SENDER as sent.
+  TestSink sink;
+  auto a = start(options("a"), sink);
+  ASSERT_TRUE(a);
+  RawPeer ei(a->listen_port());
+  ASSERT_EQ(ei.handshake("ei@127.0.0.1", "cookie", "a@127.0.0.1",
+                         advertised_flags(true) & ~DFLAG_SEND_SENDER),
+            "");
+  RawPeer full(a->listen_port());
+  ASSERT_EQ(full.handshake("full@127.0.0.1", "cookie", "a@127.0.0.1"), "");
+  ASSERT_TRUE(sink.wait([&] { return sink.ups_locked() == 2; }));
+  // The next control message that is not the liveness probe's REG_SEND.
+  auto next_send = [](RawPeer& peer) -> std::optional<Term> {
+    for (int i = 0; i < 3; ++i) {
+      auto control = peer.next_control();
+      if (!control || control->as<Tuple>().elements[0] != Term(REG_SEND)) return control;
+    }
+    return std::nullopt;
+  };
+  const Term body = Term::atom("hi");
+  const Term to_ei(Pid{Atom("ei@127.0.0.1"), 1, 0, 17});
+  ASSERT_TRUE(
+      a->connection("ei@127.0.0.1")->send(Term::tuple({SEND_SENDER, pid_of(*a), to_ei}), &body));
+  EXPECT_EQ(next_send(ei), Term::tuple({SEND, Term::atom(""), to_ei}));
+  const Term to_full(Pid{Atom("full@127.0.0.1"), 1, 0, 17});
+  ASSERT_TRUE(a->connection("full@127.0.0.1")
+                  ->send(Term::tuple({SEND_SENDER, pid_of(*a), to_full}), &body));
+  EXPECT_EQ(next_send(full), Term::tuple({SEND_SENDER, pid_of(*a), to_full}));
+}
+
 TEST_F(DistributionTest, StopReportsEveryConnectionDownAndUnregisters) {
   TestSink sink_a;
   TestSink sink_b;

@@ -11,9 +11,12 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 #include <chrono>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "beamlink/etf.h"
 #include "dist/flags.h"
 #include "dist/handshake.h"
 
@@ -25,13 +28,14 @@ class RawPeer {
     socket_.connect({asio::ip::make_address("127.0.0.1"), port});
   }
 
-  // Runs the handshake as `name` towards `target`. Returns "" or the error.
+  // Runs the handshake as `name` towards `target`, announcing `flags`.
+  // Returns "" or the error.
   std::string handshake(const std::string& name, const std::string& cookie,
-                        const std::string& target) {
+                        const std::string& target, uint64_t flags = advertised_flags(false)) {
     HandshakeConfig config;
     config.node_name = name;
     config.cookie = cookie;
-    config.flags = advertised_flags(false);
+    config.flags = flags;
     config.creation = 17;
     config.challenge = 0x12345678;
     auto machine = Handshake::initiator(config, target);
@@ -56,6 +60,37 @@ class RawPeer {
     asio::write(socket_, asio::buffer(bytes), ignored);
   }
 
+  // The control message of the first message frame (ticks skipped) that
+  // arrives within about 5 s, or nullopt.
+  std::optional<Term> next_control() {
+    for (int round = 0; round < 25; ++round) {
+      auto [bytes, closed] = read_for(std::chrono::milliseconds(200));
+      pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+      while (pending_.size() >= 4) {
+        const size_t length = size_t{pending_[0]} << 24 | size_t{pending_[1]} << 16 |
+                              size_t{pending_[2]} << 8 | pending_[3];
+        if (pending_.size() < 4 + length) break;
+        std::vector<uint8_t> frame(pending_.begin() + 4, pending_.begin() + 4 + length);
+        pending_.erase(pending_.begin(), pending_.begin() + 4 + length);
+        // A pass-through frame (112, 131, control) or a distribution header
+        // without atom cache references (131, 68, 0, control).
+        size_t at = 0;
+        if (length >= 2 && frame[0] == 112 && frame[1] == 131) {
+          at = 2;
+        } else if (length >= 3 && frame[0] == 131 && frame[1] == 68 && frame[2] == 0) {
+          at = 3;
+        } else {
+          continue;  // a tick, or a header this reader does not parse
+        }
+        auto control = etf::decode_one(std::span(frame).subspan(at));
+        if (!control) return std::nullopt;
+        return control->term;
+      }
+      if (closed) break;
+    }
+    return std::nullopt;
+  }
+
   // Reads for up to `limit`; returns the bytes and whether the peer closed.
   std::pair<std::vector<uint8_t>, bool> read_for(std::chrono::milliseconds limit) {
     std::vector<uint8_t> got;
@@ -77,6 +112,7 @@ class RawPeer {
  private:
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
+  std::vector<uint8_t> pending_;  // read by next_control, not yet a whole frame
 };
 
 }  // namespace beamlink::dist::testing

@@ -51,6 +51,10 @@ Result<std::shared_ptr<Scope>> Scope::start(const std::shared_ptr<Runtime>& runt
   std::lock_guard lock(scope->mu_);
   SpawnOptions options;
   options.register_as = scope->name_;
+  // An exit signal (a link of some process that died) must not end the
+  // scope: it becomes a message, counted as not understood. Only `kill`
+  // ends it, as it would end OTP's pg.
+  options.trap_exit = true;
   auto process =
       runtime->new_process(options, [weak = std::weak_ptr<Scope>(scope)](Process&, Term message) {
         if (auto self = weak.lock()) self->on_message(message);

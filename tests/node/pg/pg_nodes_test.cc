@@ -164,3 +164,23 @@ TEST(PgNodes, StoppedNodeRefusesCalls) {
 
 }  // namespace
 }  // namespace beamlink::testing
+
+namespace beamlink::testing {
+namespace {
+
+TEST(PgNodes, AnExitSignalDoesNotEndTheScope) {
+  FakeNetwork network;
+  auto a = start_node(network, "a@host");
+  auto b = start_node(network, "b@host");
+  auto scope_pid = a->whereis("pg");
+  ASSERT_TRUE(scope_pid);
+  a->exit(*scope_pid, A("boom"));
+  ASSERT_TRUE(a->connect("b@host"));
+  auto p = a->spawn();
+  ASSERT_TRUE(a->pg().join(A("g"), p->pid()));
+  EXPECT_TRUE(wait_until([&] { return b->pg().get_members(A("g")).size() == 1; }));
+  EXPECT_TRUE(a->alive(*scope_pid));
+}
+
+}  // namespace
+}  // namespace beamlink::testing

@@ -22,10 +22,11 @@
 //    callback (it gets the topic and Message). Callbacks run on a node
 //    worker thread, one delivery at a time per worker; an exception from a
 //    callback is caught and counted (callback_errors()).
-//  * Custom Elixir dispatchers (anything but Phoenix.PubSub) cannot run
-//    here: such messages are delivered as with the default dispatcher.
-//    broadcast_from's "skip the sender" is therefore not honoured for
-//    messages arriving from Elixir.
+//  * The Dispatcher named in a forward_to_local cannot run here (it is
+//    Elixir code): every message is delivered as Phoenix.PubSub's default
+//    dispatcher delivers it, to every subscriber of the topic.
+//  * A pid subscription stays until unsubscribe(), even after the pid
+//    exits (messages to it are then dropped and counted by the Node).
 //  * Thread safety: every member may be called from any thread.
 //  * Ownership: the PubSub must be destroyed (or stop()ped) before its
 //    Node; stop() ends the workers, so peers drop them from the groups.

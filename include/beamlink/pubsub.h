@@ -25,13 +25,13 @@
 //  * The Dispatcher named in a forward_to_local cannot run here (it is
 //    Elixir code): every message is delivered as Phoenix.PubSub's default
 //    dispatcher delivers it, to every subscriber of the topic.
-//  * A pid subscription stays until unsubscribe(), even after the pid
-//    exits (messages to it are then dropped and counted by the Node).
+//  * A pid subscription ends by unsubscribe() or when the pid exits.
 //  * Thread safety: every member may be called from any thread.
 //  * Ownership: the PubSub must be destroyed (or stop()ped) before its
 //    Node; stop() ends the workers, so peers drop them from the groups.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -61,6 +61,8 @@ class PubSub {
   virtual Result<uint64_t> subscribe(std::string_view topic, Handler handler) = 0;
   virtual Result<uint64_t> subscribe(std::string_view topic, const Pid& local_pid) = 0;
   virtual bool unsubscribe(uint64_t id) = 0;
+  // How many subscriptions this node has to `topic`.
+  virtual size_t local_subscribers(std::string_view topic) const = 0;
 
   // To every subscriber of `topic` in the cluster, this node's included.
   virtual Result<void> broadcast(std::string_view topic, Term message) = 0;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -96,6 +97,24 @@ class PubSubImpl final : public PubSub {
   ~PubSubImpl() override { stop(); }
 
   Result<void> start_workers() {
+    // The janitor monitors pid subscribers and drops their subscriptions
+    // when they exit, as Phoenix's Registry does.
+    auto janitor = node_.spawn_handler(
+        [subs = subs_, watched = std::map<Term, uint64_t>()](Process& self, Term message) mutable {
+          const Tuple* t = message.get_if<Tuple>();
+          if (t == nullptr) return;
+          const std::vector<Term>& e = t->elements;
+          if (e.size() == 3 && e[0].is_atom("watch") && e[1].is<Pid>() && e[2].is<int64_t>()) {
+            watched[Term(self.monitor(e[1].as<Pid>()))] = static_cast<uint64_t>(e[2].as<int64_t>());
+          } else if (e.size() == 5 && e[0].is_atom("DOWN")) {
+            if (auto it = watched.find(e[1]); it != watched.end()) {
+              subs->remove(it->second);
+              watched.erase(it);
+            }
+          }
+        });
+    if (!janitor) return std::unexpected(janitor.error());
+    janitor_ = *janitor;
     for (const std::string& group : groups_) {
       SpawnOptions options;
       options.register_as = group;
@@ -116,9 +135,16 @@ class PubSubImpl final : public PubSub {
     if (!node_.alive(local_pid)) {
       return fail(Errc::invalid_argument, "pubsub: not a live local process");
     }
-    return subs_->add(topic, local_pid);
+    uint64_t id = subs_->add(topic, local_pid);
+    node_.send(*janitor_, Term::tuple({Term::atom("watch"), local_pid, Term(id)}));
+    return id;
   }
   bool unsubscribe(uint64_t id) override { return subs_->remove(id); }
+  size_t local_subscribers(std::string_view topic) const override {
+    std::lock_guard lock(subs_->mu);
+    auto it = subs_->by_topic.find(topic);
+    return it == subs_->by_topic.end() ? 0 : it->second.size();
+  }
 
   Result<void> broadcast(std::string_view topic, Term message) override {
     if (stopped_) return fail(Errc::closed, "pubsub: stopped");
@@ -151,6 +177,7 @@ class PubSubImpl final : public PubSub {
   void stop() override {
     if (stopped_.exchange(true)) return;
     for (const Pid& worker : workers_) node_.exit(worker, Term::atom("kill"));
+    if (janitor_) node_.exit(*janitor_, Term::atom("kill"));
   }
 
  private:
@@ -158,6 +185,7 @@ class PubSubImpl final : public PubSub {
   ProcessGroups& scope_;
   std::vector<std::string> groups_;
   std::vector<Pid> workers_;
+  std::optional<Pid> janitor_;
   std::shared_ptr<Subscribers> subs_ = std::make_shared<Subscribers>();
   std::atomic<bool> stopped_{false};
 };

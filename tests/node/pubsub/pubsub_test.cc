@@ -70,6 +70,7 @@ TEST(PubSubTest, TwoNodesExchangeByTopic) {
   ASSERT_TRUE((*psa)->broadcast("room:1", A("hello")));
   EXPECT_TRUE(wait_until([&] { return on_b.size() == 1 && on_a.size() == 1; }));
   EXPECT_EQ(pid_sub->receive(2s), A("hello"));
+  pid_sub->exit(A("normal"));  // its subscription goes with it
   EXPECT_EQ(on_b.got[0], std::make_pair(std::string("room:1"), A("hello")));
 
   ASSERT_TRUE((*psa)->local_broadcast("room:1", A("local")));
@@ -79,6 +80,22 @@ TEST(PubSubTest, TwoNodesExchangeByTopic) {
   EXPECT_EQ(on_b.got[1].second, A("direct"));
   EXPECT_EQ(on_a.size(), 2u);  // the direct broadcast went to b only
   EXPECT_EQ(other.size(), 0u);
+}
+
+TEST(PubSubTest, APidSubscriptionEndsWhenThePidExits) {
+  FakeNetwork network;
+  auto a = start_node(network, "a@host");
+  auto ps = PubSub::start(*a, "Bus");
+  ASSERT_TRUE(ps);
+  auto sub = a->spawn();
+  auto id = (*ps)->subscribe("t", sub->pid());
+  ASSERT_TRUE(id);
+  ASSERT_TRUE((*ps)->broadcast("t", Term(1)));
+  EXPECT_EQ(sub->receive(2s), Term(1));
+  EXPECT_EQ((*ps)->local_subscribers("t"), 1u);
+  sub->exit(A("normal"));
+  EXPECT_TRUE(wait_until([&] { return (*ps)->local_subscribers("t") == 0; }));
+  EXPECT_FALSE((*ps)->unsubscribe(*id));
 }
 
 TEST(PubSubTest, ThrowingCallbackIsCountedAndOthersStillGetIt) {

@@ -1,9 +1,11 @@
 // `beamlink node`: run a node in the foreground. It logs nodeup/nodedown,
-// and registers `echo`, which answers {Pid, Term} by sending Term to Pid.
+// and registers `echo`, which answers {Pid, Term} by sending Term to Pid
+// (with --pg-group GROUP, echo also joins the atom GROUP in pg scope `pg`).
 // With --config FILE it also runs the file's topologies (cluster
 // formation). Settings: file < environment < flags (config/node_config.h).
 #include <iostream>
 
+#include "beamlink/pg.h"
 #include "beamlink/term_text.h"
 #include "command.h"
 #include "config/value_parsers.h"
@@ -15,7 +17,7 @@
 namespace beamlink::cli {
 namespace {
 
-Result<void> start_echo(Node& node) {
+Result<void> start_echo(Node& node, const std::string& pg_group) {
   SpawnOptions echo_options;
   echo_options.register_as = "echo";
   auto echo = node.spawn_handler(
@@ -28,6 +30,11 @@ Result<void> start_echo(Node& node) {
       echo_options);
   if (!echo) return fail(echo.error().code, "cannot start echo: " + echo.error().message);
   log_line("info", "node", "echo is " + format_term(Term(*echo)));
+  if (pg_group.empty()) return {};
+  if (auto joined = node.pg().join(Term::atom(pg_group), *echo); !joined) {
+    return fail(joined.error().code, "cannot join pg group: " + joined.error().message);
+  }
+  log_line("info", "node", "echo joined pg group " + pg_group);
   return {};
 }
 
@@ -45,6 +52,8 @@ class NodeCommand : public Command {
     app.add_flag("--startup-required", startup_required_,
                  "Exit with an error when --min-peers is not reached in time");
     app.add_flag("--check-config", check_only_, "Validate the configuration and exit");
+    app.add_option("--pg-group", pg_group_,
+                   "`echo` joins this group (an atom) of the default pg scope");
     health_port_opt_ =
         app.add_option("--health-port", health_port_,
                        "Serve /healthz, /readyz and /status over HTTP on this port (default: off)");
@@ -78,7 +87,8 @@ class NodeCommand : public Command {
       return 0;
     }
     block_stop_signals();  // before the node's threads start
-    auto service = NodeService::start(std::move(*config), start_echo);
+    auto service = NodeService::start(std::move(*config),
+                                      [this](Node& node) { return start_echo(node, pg_group_); });
     if (!service) {
       std::cerr << "beamlink node: " << service.error().message << "\n";
       return service.error().code == Errc::invalid_argument ? 2 : 1;
@@ -115,6 +125,7 @@ class NodeCommand : public Command {
   std::string startup_timeout_;
   bool startup_required_ = false;
   bool check_only_ = false;
+  std::string pg_group_;
   uint16_t health_port_ = 0;
   std::string health_address_;
   CLI::Option* min_peers_opt_ = nullptr;

@@ -8,6 +8,7 @@ std::unique_ptr<Command> make_names_command();
 std::unique_ptr<Command> make_term_command();
 std::unique_ptr<Command> make_node_command();
 std::unique_ptr<Command> make_nodes_command();
+std::unique_ptr<Command> make_pg_command();
 std::unique_ptr<Command> make_ping_command();
 std::unique_ptr<Command> make_rpc_command();
 std::unique_ptr<Command> make_send_command();
@@ -19,6 +20,8 @@ std::span<const CommandSpec> commands() {
       {"node", "Run a node in the foreground (logs nodeup/nodedown, serves `echo`)",
        make_node_command},
       {"nodes", "List the cluster as a node sees it (NODE, then its nodes())", make_nodes_command},
+      {"pg", "List a node's pg groups or one group's members (`pg groups`, `pg members`)",
+       make_pg_command},
       {"ping", "Ping a node, like net_adm:ping/1: prints pong or pang", make_ping_command},
       {"rpc", "Call MOD:FUN(ARGS...) on a node and print the result", make_rpc_command},
       {"send", "Send a term to a registered process on a node", make_send_command},

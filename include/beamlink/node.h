@@ -48,6 +48,8 @@
 
 namespace beamlink {
 
+class ProcessGroups;
+
 namespace dist {
 class Distribution;
 class DistSink;
@@ -171,6 +173,13 @@ class Node {
   // net_kernel:monitor_nodes(On, [nodedown_reason, {node_type, all}]) for a
   // local process; see beamlink/node_events.h for the message shapes.
   virtual Result<void> monitor_nodes(const Pid& pid, bool on = true) = 0;
+
+  // ---- Process groups (beamlink/pg.h) ----
+  // The default pg scope `pg`, started with the node.
+  virtual ProcessGroups& pg() = 0;
+  // Scope `scope` (an atom's text), started on first use; Errc::closed
+  // once the node is stopped.
+  virtual Result<ProcessGroups*> pg(std::string_view scope) = 0;
 
   virtual NodeStats stats() const = 0;
   virtual void stop() = 0;

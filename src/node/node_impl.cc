@@ -2,6 +2,8 @@
 #include <utility>
 
 #include "beamlink/node.h"
+#include "beamlink/pg.h"
+#include "node/pg/pg_service.h"
 #include "node/runtime.h"
 #include "node/services.h"
 
@@ -90,6 +92,9 @@ class NodeImpl final : public Node {
   Result<void> monitor_nodes(const Pid& pid, bool on) override {
     return rt_->monitor_nodes(pid, on);
   }
+
+  ProcessGroups& pg() override { return services_->pg->default_scope(); }
+  Result<ProcessGroups*> pg(std::string_view scope) override { return services_->pg->scope(scope); }
 
   NodeStats stats() const override { return rt_->stats(); }
   void stop() override {

@@ -145,7 +145,9 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   // ---- Links, monitors, exits (signals.cc) ----
   void link(const Ptr& self, const Pid& other);
   void unlink(const Ptr& self, const Pid& other);
-  Reference monitor(const Ptr& self, const Pid& target);
+  // connect=false: erlang:monitor without setting up a connection (pg's
+  // peers): DOWN noconnection at once when the target's node is not up.
+  Reference monitor(const Ptr& self, const Pid& target, bool connect = true);
   Reference monitor_name(const Ptr& self, std::string_view name, std::string_view node);
   void demonitor(const Ptr& self, const Reference& ref);
   // exit(To, Reason) sent by `from`.

@@ -19,6 +19,9 @@
 namespace beamlink::node {
 
 class Runtime;
+namespace pg {
+class PgService;
+}
 
 struct Services {
   // REQUIRES: called once, from Runtime::start's hook (before ready).
@@ -30,6 +33,9 @@ struct Services {
   // the global service, used by gen_server calls to {global, Name}.
   // Empty (or nullopt): the name is not registered.
   std::function<std::optional<Pid>(std::string_view name)> whereis_global;
+
+  // pg scopes (node/pg/pg_service.h): the default `pg` and named ones.
+  std::shared_ptr<pg::PgService> pg;
 };
 
 }  // namespace beamlink::node

@@ -79,7 +79,7 @@ void Runtime::unlink(const Ptr& self, const Pid& other) {
         });
 }
 
-Reference Runtime::monitor(const Ptr& self, const Pid& target) {
+Reference Runtime::monitor(const Ptr& self, const Pid& target, bool connect) {
   Reference ref = make_ref();
   bool remote = target.node.name != name_;
   {
@@ -99,7 +99,15 @@ Reference Runtime::monitor(const Ptr& self, const Pid& target) {
     if (!monitored) deliver_down(self->pid, ref, atom("noproc"));
     return ref;
   }
-  route(target.node.name, tuple(op::MONITOR_P, self->pid, target, ref), std::nullopt,
+  Term control = tuple(op::MONITOR_P, self->pid, target, ref);
+  if (!connect) {
+    // No connection (or one closing): DOWN noconnection at once, no reconnect.
+    if (!send_if_connected(target.node.name, control, nullptr)) {
+      deliver_down(self->pid, ref, atom("noconnection"));
+    }
+    return ref;
+  }
+  route(target.node.name, std::move(control), std::nullopt,
         [this, watcher = self->pid, ref] { deliver_down(watcher, ref, atom("noconnection")); });
   return ref;
 }

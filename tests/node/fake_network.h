@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "beamlink/node.h"
+#include "dist/control_message.h"
 #include "dist/distribution.h"
 
 namespace beamlink::testing {
@@ -67,6 +68,9 @@ class ScriptedPeer {
  public:
   std::string name;
   uint32_t creation = 7;
+  // The default pg scope discovers every visible node it sees come up;
+  // its {discover, Pid} to {pg, Peer} is left out unless this is set.
+  bool record_pg = false;
 
   std::optional<Sent> next(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     std::unique_lock lock(mu_);
@@ -94,6 +98,11 @@ class ScriptedPeer {
  private:
   friend class FakeNetwork;
   void receive(Sent sent) {
+    const Tuple* c = sent.control.get_if<Tuple>();
+    if (!record_pg && c != nullptr && c->elements.size() == 4 &&
+        c->elements[0] == Term(dist::REG_SEND) && c->elements[3].is_atom("pg")) {
+      return;
+    }
     std::lock_guard lock(mu_);
     inbox_.push_back(std::move(sent));
     cv_.notify_all();

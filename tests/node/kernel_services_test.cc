@@ -263,7 +263,8 @@ TEST_F(KernelServicesTest, RemoteSendsUseSendSenderAndRegSend) {
   sent = peer->next();
   ASSERT_TRUE(sent);
   EXPECT_EQ(sent->control, T(dist::SEND, A(""), caller));
-  EXPECT_EQ(node->stats().messages_sent, 4u);
+  // The four, and the pg scope's {discover, Pid} to the peer (on nodeup).
+  EXPECT_TRUE(wait_until([&] { return node->stats().messages_sent == 5u; }));
 }
 
 }  // namespace

@@ -52,13 +52,14 @@ TEST_F(RpcClientTest, RpcErrorsAreBadrpc) {
 }
 
 TEST_F(RpcClientTest, RpcTimesOutAndReportsUnreachableNodes) {
+  uint64_t processes = a->stats().processes;
   auto slow = a->rpc("b@host", "calc", "slow", {}, 50ms);
   ASSERT_FALSE(slow);
   EXPECT_EQ(slow.error().code, Errc::timeout);
   auto far = a->rpc("nowhere@host", "calc", "add", {Term(1), Term(2)}, 2s);
   ASSERT_FALSE(far);
   EXPECT_EQ(far.error().code, Errc::closed);
-  EXPECT_EQ(a->stats().processes, 3u);  // the temporary callers are gone
+  EXPECT_EQ(a->stats().processes, processes);  // the temporary callers are gone
 }
 
 TEST_F(RpcClientTest, RpcToItselfRunsLocally) {
@@ -88,8 +89,14 @@ TEST_F(RpcClientTest, ConcurrentRemoteSendersKeepPerSenderOrder) {
     ASSERT_EQ(t.elements[1], Term(next[sender]++));
   }
   for (auto& thread : threads) thread.join();
-  EXPECT_EQ(a->stats().messages_sent, uint64_t{kThreads * kEach});
-  EXPECT_EQ(b->stats().messages_received, uint64_t{kThreads * kEach});
+  // Beside the sink's messages, the pg scopes' handshake on connect: at
+  // most discover, sync, discover back and a second sync each way.
+  constexpr uint64_t kPgHandshake = 4;
+  EXPECT_GE(a->stats().messages_sent, uint64_t{kThreads * kEach});
+  EXPECT_LE(a->stats().messages_sent, uint64_t{kThreads * kEach} + kPgHandshake);
+  EXPECT_GE(b->stats().messages_received, uint64_t{kThreads * kEach});
+  EXPECT_LE(b->stats().messages_received, uint64_t{kThreads * kEach} + kPgHandshake);
+  EXPECT_EQ(sink->mailbox_size(), 0u);
 }
 
 }  // namespace

@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "beamlink/global.h"
 #include "beamlink/node_events.h"
 #include "beamlink/process.h"
 #include "beamlink/result.h"
@@ -170,6 +171,10 @@ class Node {
 
   virtual NodeStats stats() const = 0;
   virtual void stop() = 0;
+
+  // ---- Services ----
+  // Erlang's global names and locks (beamlink/global.h).
+  virtual Global& global() = 0;
 };
 
 }  // namespace beamlink

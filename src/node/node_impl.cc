@@ -92,6 +92,7 @@ class NodeImpl final : public Node {
   }
 
   NodeStats stats() const override { return rt_->stats(); }
+  Global& global() override { return *services_->global; }
   void stop() override {
     services_->stop();
     rt_->stop();

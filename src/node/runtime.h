@@ -71,6 +71,7 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   void stop();
 
   const std::string& name() const { return name_; }
+  const NodeOptions& options() const { return options_; }
   const Atom& node_atom() const { return node_atom_; }
   uint32_t creation() const { return creation_; }
   uint16_t listen_port() const;

@@ -5,10 +5,16 @@
 namespace beamlink::node {
 
 Result<void> Services::start(const std::shared_ptr<Runtime>& runtime) {
-  (void)runtime;
+  if (auto started = global->start(runtime, runtime->options().hidden); !started) return started;
+  whereis_global = [g = std::weak_ptr(global)](std::string_view name) -> std::optional<Pid> {
+    auto service = g.lock();
+    return service ? service->whereis_atom(name) : std::nullopt;
+  };
   return {};
 }
 
-void Services::stop() {}
+void Services::stop() {
+  global->stop();
+}
 
 }  // namespace beamlink::node

@@ -15,6 +15,7 @@
 
 #include "beamlink/result.h"
 #include "beamlink/term.h"
+#include "node/global/global_service.h"
 
 namespace beamlink::node {
 
@@ -30,6 +31,9 @@ struct Services {
   // the global service, used by gen_server calls to {global, Name}.
   // Empty (or nullopt): the name is not registered.
   std::function<std::optional<Pid>(std::string_view name)> whereis_global;
+
+  // Erlang's global (visible nodes take part; see beamlink/global.h).
+  std::shared_ptr<global::GlobalService> global = std::make_shared<global::GlobalService>();
 };
 
 }  // namespace beamlink::node

@@ -6,6 +6,7 @@
 #include "node/global/global_server.h"
 #include "node/global/resolve_it.h"
 #include "node/ops.h"
+#include "beamlink/term_text.h"
 #include "node/runtime.h"
 #include "node/terms.h"
 
@@ -74,8 +75,10 @@ void GlobalServer::on_cast(Process& self, const Term& request) {
     auto it = sessions_.find(*node);
     return it != sessions_.end() && it->second.my_tag && *it->second.my_tag == tag;
   };
-  if (is("init_connect", 4) && node != nullptr) {
-    const Tuple* vsn = e[2].get_if<Tuple>();
+  if (is("init_connect", 4) && atom_name(e[2]) != nullptr) {
+    // {init_connect, {Vsn, Tag, ...}, Node, InitMsg}
+    node = atom_name(e[2]);
+    const Tuple* vsn = e[1].get_if<Tuple>();
     const int64_t* his_vsn = vsn != nullptr && vsn->elements.size() >= 2
                                  ? vsn->elements[0].get_if<int64_t>()
                                  : nullptr;
@@ -182,6 +185,12 @@ void GlobalServer::on_info(Process& self, const Term& message) {
     bool match = it != sessions_.end() && it->second.my_tag && *it->second.my_tag == e[2] &&
                  it->second.his_tag && *it->second.his_tag == e[3];
     if (!match) {
+      rt_->log(LogLevel::debug,
+               "global: ack mismatch " + *node + " " +
+                   (it == sessions_.end() ? std::string("nosession")
+                                          : format_term(it->second.my_tag.value_or(atom("none"))) +
+                                                " " +
+                                                format_term(it->second.his_tag.value_or(atom("none")))));
       send_cancel_connect(self, *node, e[3]);
       restart_connect(self, *node);
     }
@@ -239,6 +248,7 @@ void GlobalServer::nodeup(Process& self, const std::string& node) {
 void GlobalServer::init_connect(Process& self, const std::string& node, int64_t his_vsn,
                                 const Term& his_tag, const Term& init_msg) {
   if (pending_.contains(node)) {
+    rt_->log(LogLevel::debug, "global: init_connect while pending " + node);
     // A second connect attempt while one is under way: cancel both, restart.
     send_cancel_connect(self, node, his_tag);
     restart_connect(self, node);
@@ -264,6 +274,7 @@ void GlobalServer::init_connect(Process& self, const std::string& node, int64_t 
 }
 
 void GlobalServer::restart_connect(Process& self, const std::string& node) {
+  rt_->log(LogLevel::debug, "global: restart connect with " + node);
   auto it = sessions_.find(node);
   std::optional<Term> tag = it != sessions_.end() ? it->second.my_tag : std::nullopt;
   cancel_locker(self, node, tag);

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "node/global/messages.h"
-#include "beamlink/term_text.h"
 #include "node/runtime.h"
 #include "node/terms.h"
 
@@ -73,7 +72,6 @@ void Locker::run() {
 }
 
 void Locker::on_message(const Term& message) {
-  rt_->log(LogLevel::debug, "global locker in: " + format_term(message));
   const auto* t = message.get_if<Tuple>();
   if (t == nullptr || t->elements.empty()) return;
   const auto& e = t->elements;
@@ -168,9 +166,7 @@ void Locker::select_node() {
   if (others_.empty()) return;
   Him him = others_[std::uniform_int_distribution<size_t>(0, others_.size() - 1)(rng_)];
   Term lock_id = lock_id_with(him.locker);
-  rt_->log(LogLevel::debug, "global locker: select " + him.node);
   if (!lock_nodes_safely(lock_id, {him.node})) {
-    rt_->log(LogLevel::debug, "global locker: lock failed " + him.node);
     failures_++;
     return;
   }

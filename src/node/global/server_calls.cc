@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "node/global/global_server.h"
-#include "beamlink/term_text.h"
 #include "node/runtime.h"
 #include "node/terms.h"
 
@@ -29,7 +28,6 @@ void GlobalServer::join_threads() {
 }
 
 void GlobalServer::handle(Process& self, const Term& message) {
-  rt_->log(LogLevel::debug, "global in: " + format_term(message));
   if (auto call = parse_gen_call(message)) {
     on_call(self, *call);
   } else if (const Term* request = parse_gen_cast(message)) {

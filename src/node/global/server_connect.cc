@@ -6,7 +6,6 @@
 #include "node/global/global_server.h"
 #include "node/global/resolve_it.h"
 #include "node/ops.h"
-#include "beamlink/term_text.h"
 #include "node/runtime.h"
 #include "node/terms.h"
 
@@ -185,12 +184,7 @@ void GlobalServer::on_info(Process& self, const Term& message) {
     bool match = it != sessions_.end() && it->second.my_tag && *it->second.my_tag == e[2] &&
                  it->second.his_tag && *it->second.his_tag == e[3];
     if (!match) {
-      rt_->log(LogLevel::debug,
-               "global: ack mismatch " + *node + " " +
-                   (it == sessions_.end() ? std::string("nosession")
-                                          : format_term(it->second.my_tag.value_or(atom("none"))) +
-                                                " " +
-                                                format_term(it->second.his_tag.value_or(atom("none")))));
+      rt_->log(LogLevel::debug, "global: connect with " + *node + " out of step; restarting");
       send_cancel_connect(self, *node, e[3]);
       restart_connect(self, *node);
     }
@@ -248,7 +242,6 @@ void GlobalServer::nodeup(Process& self, const std::string& node) {
 void GlobalServer::init_connect(Process& self, const std::string& node, int64_t his_vsn,
                                 const Term& his_tag, const Term& init_msg) {
   if (pending_.contains(node)) {
-    rt_->log(LogLevel::debug, "global: init_connect while pending " + node);
     // A second connect attempt while one is under way: cancel both, restart.
     send_cancel_connect(self, node, his_tag);
     restart_connect(self, node);
@@ -274,7 +267,6 @@ void GlobalServer::init_connect(Process& self, const std::string& node, int64_t 
 }
 
 void GlobalServer::restart_connect(Process& self, const std::string& node) {
-  rt_->log(LogLevel::debug, "global: restart connect with " + node);
   auto it = sessions_.find(node);
   std::optional<Term> tag = it != sessions_.end() ? it->second.my_tag : std::nullopt;
   cancel_locker(self, node, tag);

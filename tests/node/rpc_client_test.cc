@@ -58,7 +58,9 @@ TEST_F(RpcClientTest, RpcTimesOutAndReportsUnreachableNodes) {
   auto far = a->rpc("nowhere@host", "calc", "add", {Term(1), Term(2)}, 2s);
   ASSERT_FALSE(far);
   EXPECT_EQ(far.error().code, Errc::closed);
-  EXPECT_EQ(a->stats().processes, 3u);  // the temporary callers are gone
+  // The temporary callers are gone: left are the anonymous sender, net_kernel,
+  // rex, global_name_server and global's locker.
+  EXPECT_EQ(a->stats().processes, 5u);
 }
 
 TEST_F(RpcClientTest, RpcToItselfRunsLocally) {
@@ -88,8 +90,9 @@ TEST_F(RpcClientTest, ConcurrentRemoteSendersKeepPerSenderOrder) {
     ASSERT_EQ(t.elements[1], Term(next[sender]++));
   }
   for (auto& thread : threads) thread.join();
-  EXPECT_EQ(a->stats().messages_sent, uint64_t{kThreads * kEach});
-  EXPECT_EQ(b->stats().messages_received, uint64_t{kThreads * kEach});
+  // At least these; global's connect protocol between a and b adds a few.
+  EXPECT_GE(a->stats().messages_sent, uint64_t{kThreads * kEach});
+  EXPECT_GE(b->stats().messages_received, uint64_t{kThreads * kEach});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 // every node on 127.0.0.1, picks its own names and cookie and stops only
 // what it started. A missing erl fails the test; it never skips.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <cstdio>
@@ -19,7 +20,9 @@
 #include "beamlink/epmd.h"
 #include "beamlink/node.h"
 #include "beamlink/term_text.h"
+#include "integration/support/child_process.h"
 #include "integration/support/erl_peer.h"
+#include "integration/support/subprocess.h"
 #include "integration/support/test_env.h"
 
 namespace beamlink {
@@ -135,8 +138,8 @@ TEST_F(GlobalTest, SyncReturnsInMixedClusterAndNamesResolveEverywhere) {
                       "P = spawn(fun() -> receive stop -> ok end end), "
                       "yes = global:register_name(erl_service, P), P");
   ASSERT_TRUE(erl_pid.is<Pid>());
-  EXPECT_TRUE(eventually([&] { return b1->global().whereis_name(A("erl_service")).has_value(); },
-                         5s));
+  EXPECT_TRUE(
+      eventually([&] { return b1->global().whereis_name(A("erl_service")).has_value(); }, 5s));
   EXPECT_EQ(b1->global().whereis_name(A("erl_service")), erl_pid.as<Pid>());
   EXPECT_EQ(b2->global().whereis_name(A("erl_service")), erl_pid.as<Pid>());
   // The rpc built-ins answer as global does.
@@ -193,8 +196,8 @@ TEST_F(GlobalTest, SyncTimeBaselineAndMixed) {
   auto e1 = start_erl(unique_node_name("e1"), *probe);
   auto e2 = start_erl(unique_node_name("e2"), *probe);
   ASSERT_TRUE(e1 && e2);
-  Term elapsed = eval(*e1, *probe, measure,
-                      Term::list({A(e2->name()), A(b1->name()), A(b2->name())}));
+  Term elapsed =
+      eval(*e1, *probe, measure, Term::list({A(e2->name()), A(b1->name()), A(b2->name())}));
   ASSERT_TRUE(elapsed.is<int64_t>());
   std::printf("global:sync() after connecting, 2 erl + 2 beamlink: %lld ms\n",
               static_cast<long long>(elapsed.as<int64_t>()));
@@ -267,8 +270,7 @@ TEST_F(GlobalTest, LocksExcludeEachOtherAcrossKinds) {
             A("true"));
   EXPECT_FALSE(b1->global().set_lock(*holder, cxx_id, {}, 0));
   // erl lets go: C++ takes it, and now erl cannot.
-  EXPECT_EQ(eval(*e1, *b1, "global:del_lock({shared_res, self()}, [node() | nodes()])"),
-            A("true"));
+  EXPECT_EQ(eval(*e1, *b1, "global:del_lock({shared_res, self()}, [node() | nodes()])"), A("true"));
   EXPECT_TRUE(b1->global().set_lock(*holder, cxx_id, {}, 0));
   EXPECT_EQ(eval(*e1, *b1, "global:set_lock({shared_res, self()}, [node() | nodes()], 0)"),
             A("false"));
@@ -282,8 +284,7 @@ TEST_F(GlobalTest, LocksExcludeEachOtherAcrossKinds) {
     EXPECT_TRUE(done) << done.error().to_string();
   });
   EXPECT_FALSE(eventually([&] { return ran.load(); }, 300ms));
-  EXPECT_EQ(eval(*e1, *b1, "global:del_lock({shared_res, self()}, [node() | nodes()])"),
-            A("true"));
+  EXPECT_EQ(eval(*e1, *b1, "global:del_lock({shared_res, self()}, [node() | nodes()])"), A("true"));
   EXPECT_TRUE(eventually([&] { return ran.load(); }, 15s));
   waiter.join();
   // The holder process dies: its lock goes on every node.
@@ -314,6 +315,50 @@ TEST_F(GlobalTest, StoppedBeamlinkNodeLosesItsNamesOnErlNodes) {
   EXPECT_TRUE(eventually(
       [&] { return eval(*e1, *b1, "global:whereis_name(goes_away)") == A("undefined"); }, 10s));
   EXPECT_TRUE(eventually([&] { return !b1->global().whereis_name(A("goes_away")); }, 10s));
+  EXPECT_EQ(eval(*e1, *b1, "global:sync()"), A("ok"));
+}
+
+// A `beamlink node --global-name` child: its name reaches erl through
+// global, the CLI's `global names|whereis` read it from either kind, and
+// kill -9 of the child removes the name on every node.
+TEST_F(GlobalTest, KilledBeamlinkNodeLosesItsNamesEverywhere) {
+  auto b1 = start_node(unique_node_name("b1"));
+  ASSERT_TRUE(b1);
+  auto e1 = start_erl(unique_node_name("e1"), *b1);
+  ASSERT_TRUE(e1);
+  const std::string port = std::to_string(epmd_->port());
+  const std::string cli_name = unique_node_name("cli") + "@127.0.0.1";
+  auto child = testing::ChildProcess::spawn(
+      {BEAMLINK_CLI_PATH, "node", "--name", cli_name, "--cookie", cookie_, "--listen-address",
+       "127.0.0.1", "--global-name", "cli_echo"},
+      {{"ERL_EPMD_PORT", port}});
+  ASSERT_TRUE(child) << child.error();
+  ASSERT_TRUE(eventually([&] { return b1->ping(cli_name, 1s); }, 20s)) << child->output();
+  ASSERT_TRUE(eventually([&] { return b1->global().whereis_name(A("cli_echo")).has_value(); }, 10s))
+      << child->output();
+  Pid echo = *b1->global().whereis_name(A("cli_echo"));
+  EXPECT_EQ(echo.node.name, cli_name);
+  EXPECT_TRUE(eventually(
+      [&] { return eval(*e1, *b1, "global:whereis_name(cli_echo)") == Term(echo); }, 10s));
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"env", "ERL_EPMD_PORT=" + port, BEAMLINK_CLI_PATH, "global"});
+    args.insert(args.end(), {"--cookie", cookie_});
+    return testing::run_process(args, "", 30s);
+  };
+  auto names = cli({"names", e1->name()});
+  EXPECT_EQ(names.exit_code, 0) << names.err;
+  EXPECT_EQ(names.out, "cli_echo\n");
+  auto where = cli({"whereis", cli_name, "cli_echo"});
+  EXPECT_EQ(where.exit_code, 0) << where.err;
+  EXPECT_EQ(where.out, format_term(Term(echo)) + "\n");
+  auto missing = cli({"whereis", e1->name(), "nobody"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "undefined\n");
+
+  child->stop(SIGKILL);
+  EXPECT_TRUE(eventually(
+      [&] { return eval(*e1, *b1, "global:whereis_name(cli_echo)") == A("undefined"); }, 15s));
+  EXPECT_TRUE(eventually([&] { return !b1->global().whereis_name(A("cli_echo")); }, 15s));
   EXPECT_EQ(eval(*e1, *b1, "global:sync()"), A("ok"));
 }
 

@@ -98,8 +98,7 @@ class GlobalServer {
                     const std::vector<Op>& resolved);
   void resolved(Process& self, const std::string& node, Session::Resolved his);
   void new_nodes(Process& self, const std::string& from, const std::vector<Op>& ops,
-                 const std::vector<std::pair<std::string, int64_t>>& nodes,
-                 const Term& extra_info);
+                 const std::vector<std::pair<std::string, int64_t>>& nodes, const Term& extra_info);
   void do_ops(Process& self, const std::vector<Op>& ops, const Term& extra_info);
   std::vector<std::string> add_to_known(const std::vector<std::pair<std::string, int64_t>>& nodes);
   void sync_others(Process& self, const std::vector<std::string>& nodes);
@@ -123,7 +122,7 @@ class GlobalServer {
   std::map<std::string, int64_t> pending_;  // {pending, Node} => Vsn
   std::set<std::string> removing_;
   std::set<std::string> synced_;
-  std::set<std::string> up_;  // visible peers with a connection now
+  std::set<std::string> up_;            // visible peers with a connection now
   std::map<Term, Term> name_monitors_;  // monitor ref -> name
   std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> lost_seen_;
   struct Syncer {

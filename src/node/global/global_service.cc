@@ -23,11 +23,11 @@ Result<void> GlobalService::start(const std::shared_ptr<Runtime>& runtime, bool 
   locker_ = std::make_unique<Locker>(rt_, shared_, rt_->handle(*locker_state));
   server_ = std::make_shared<GlobalServer>(rt_, shared_);
   std::weak_ptr<GlobalServer> weak = server_;
-  auto server_state = rt_->new_process(
-      {.trap_exit = true, .register_as = "global_name_server"},
-      [weak](Process& self, Term message) {
-        if (auto server = weak.lock()) server->handle(self, message);
-      });
+  auto server_state = rt_->new_process({.trap_exit = true, .register_as = "global_name_server"},
+                                       [weak](Process& self, Term message) {
+                                         if (auto server = weak.lock())
+                                           server->handle(self, message);
+                                       });
   if (!server_state) return std::unexpected(server_state.error());
   server_->set_pids((*server_state)->pid, locker_->pid());
   if (auto on = rt_->monitor_nodes((*server_state)->pid, true); !on) return on;
@@ -161,8 +161,7 @@ void GlobalService::del_lock(Process& holder, const Term& id, std::vector<std::s
 }
 
 Result<void> GlobalService::trans(const Term& resource, const std::function<void()>& fn,
-                                  std::vector<std::string> nodes,
-                                  std::optional<unsigned> retries) {
+                                  std::vector<std::string> nodes, std::optional<unsigned> retries) {
   if (!enabled_) return fail(Errc::unsupported, "global: this node is hidden");
   auto state = rt_->new_process({});
   if (!state) return std::unexpected(state.error());

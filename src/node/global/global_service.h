@@ -49,7 +49,8 @@ class GlobalService final : public beamlink::Global {
   void register_builtins();
   std::vector<std::string> default_nodes() const;
   // Runs fn(nodes) under {global, Temp} on every known node (the registrar).
-  Result<bool> trans_all_known(const std::function<bool(Process&, const std::vector<std::string>&)>& fn);
+  Result<bool> trans_all_known(
+      const std::function<bool(Process&, const std::vector<std::string>&)>& fn);
 
   std::shared_ptr<Runtime> rt_;
   std::shared_ptr<SharedState> shared_ = std::make_shared<SharedState>();

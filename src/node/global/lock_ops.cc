@@ -41,8 +41,7 @@ bool set_lock_on_nodes(LockContext& ctx, const Term& lock_id,
       return false;
     }
   }
-  MultiCallResult r =
-      multi_call(ctx.self, nodes, tuple(atom("set_lock"), lock_id), kCallTimeout);
+  MultiCallResult r = multi_call(ctx.self, nodes, tuple(atom("set_lock"), lock_id), kCallTimeout);
   std::vector<std::string> granted;
   bool all = !r.timed_out;
   for (const auto& [node, reply] : r.replies) {

@@ -9,7 +9,8 @@ LockTable::SetOutcome LockTable::check(const Term& resource, const Term& request
   auto it = locks_.find(resource);
   if (it == locks_.end()) return SetOutcome::needs_monitor;
   if (!(it->second.requester == requester)) return SetOutcome::refused;
-  bool held = std::ranges::any_of(it->second.holders, [&](const Holder& h) { return h.pid == pid; });
+  bool held =
+      std::ranges::any_of(it->second.holders, [&](const Holder& h) { return h.pid == pid; });
   return held ? SetOutcome::already_held : SetOutcome::needs_monitor;
 }
 

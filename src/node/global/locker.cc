@@ -13,8 +13,7 @@ constexpr auto kPoll = std::chrono::milliseconds(100);
 constexpr auto kMaxWait = std::chrono::seconds(60);  // a peer that never answers
 }  // namespace
 
-Locker::Locker(std::shared_ptr<Runtime> runtime, std::shared_ptr<SharedState> shared,
-               Process self)
+Locker::Locker(std::shared_ptr<Runtime> runtime, std::shared_ptr<SharedState> shared, Process self)
     : rt_(std::move(runtime)),
       shared_(std::move(shared)),
       self_(std::move(self)),
@@ -82,8 +81,8 @@ void Locker::on_message(const Term& message) {
     if (!e[2].is_atom("undefined")) remove_him(e[1].as<Atom>().name, e[2]);
   } else if ((e.size() == 5 || e.size() == 4) && e[0].is_atom("lock_set") && e[1].is<Pid>()) {
     if (e[2].is_atom("true")) {
-      spontaneous_lock_set(e[1].as<Pid>(), e.size() == 5 ? std::optional<Term>(e[4])
-                                                         : std::nullopt);
+      spontaneous_lock_set(e[1].as<Pid>(),
+                           e.size() == 5 ? std::optional<Term>(e[4]) : std::nullopt);
     }
   } else if (e.size() == 2 && e[0].is_atom("add_to_known")) {
     if (const auto* nodes = proper_list(e[1])) {
@@ -98,8 +97,8 @@ void Locker::on_message(const Term& message) {
 }
 
 void Locker::remove_him(const std::string& node, const Term& tag) {
-  auto it = std::ranges::find_if(
-      others_, [&](const Him& h) { return h.node == node && h.my_tag == tag; });
+  auto it = std::ranges::find_if(others_,
+                                 [&](const Him& h) { return h.node == node && h.my_tag == tag; });
   if (it != others_.end()) others_.erase(it);
 }
 
@@ -162,7 +161,8 @@ bool Locker::lock_nodes_safely(const Term& lock_id, const std::vector<std::strin
 }
 
 void Locker::select_node() {
-  std::erase_if(others_, [&](const Him& h) { return std::ranges::find(known_, h.node) != known_.end(); });
+  std::erase_if(others_,
+                [&](const Him& h) { return std::ranges::find(known_, h.node) != known_.end(); });
   if (others_.empty()) return;
   Him him = others_[std::uniform_int_distribution<size_t>(0, others_.size() - 1)(rng_)];
   Term lock_id = lock_id_with(him.locker);

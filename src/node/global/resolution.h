@@ -23,8 +23,8 @@ struct Conflict {
 };
 
 struct ExchangePlan {
-  std::vector<Op> ops;       // applied here and sent to our partition
-  std::vector<Op> resolved;  // sent to the peer as its resolved ops
+  std::vector<Op> ops;              // applied here and sent to our partition
+  std::vector<Op> resolved;         // sent to the peer as its resolved ops
   std::vector<Conflict> conflicts;  // to resolve (only when we are the smaller node)
 };
 

@@ -22,17 +22,16 @@ Method method_of(const Term& method) {
   }
   // register_name/2's default is the local fun random_exit_name/3 of global.
   if (const auto* c = method.get_if<Closure>()) {
-    return c->module.name == "global" && c->arity == 3 && c->free_vars.empty()
-               ? Method::random_exit
-               : Method::unknown;
+    return c->module.name == "global" && c->arity == 3 && c->free_vars.empty() ? Method::random_exit
+                                                                               : Method::unknown;
   }
   return Method::unknown;
 }
 
 }  // namespace
 
-Term resolve_it(Runtime& runtime, const ResolvePolicy& policy, const Term& method,
-                const Term& name, const Pid& pid1, const Pid& pid2) {
+Term resolve_it(Runtime& runtime, const ResolvePolicy& policy, const Term& method, const Term& name,
+                const Pid& pid1, const Pid& pid2) {
   const Pid& us = runtime.anonymous_pid();
   auto [min, max] = min_max_by_node(pid1, pid2);
   switch (method_of(method)) {
@@ -49,8 +48,8 @@ Term resolve_it(Runtime& runtime, const ResolvePolicy& policy, const Term& metho
           return atom("none");
         }
       }
-      runtime.log(LogLevel::info, "global: name conflict, terminating the process on " +
-                                      max.node.name);
+      runtime.log(LogLevel::info,
+                  "global: name conflict, terminating the process on " + max.node.name);
       runtime.exit_signal(us, max, atom("kill"));
       return Term(min);
     case Method::random_notify:

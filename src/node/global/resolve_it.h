@@ -18,7 +18,7 @@ class Runtime;
 namespace beamlink::node::global {
 
 // The pid that keeps the name, `none`, or another term.
-Term resolve_it(Runtime& runtime, const ResolvePolicy& policy, const Term& method,
-                const Term& name, const Pid& pid1, const Pid& pid2);
+Term resolve_it(Runtime& runtime, const ResolvePolicy& policy, const Term& method, const Term& name,
+                const Pid& pid1, const Pid& pid2);
 
 }  // namespace beamlink::node::global

@@ -78,9 +78,8 @@ void GlobalServer::on_cast(Process& self, const Term& request) {
     // {init_connect, {Vsn, Tag, ...}, Node, InitMsg}
     node = atom_name(e[2]);
     const Tuple* vsn = e[1].get_if<Tuple>();
-    const int64_t* his_vsn = vsn != nullptr && vsn->elements.size() >= 2
-                                 ? vsn->elements[0].get_if<int64_t>()
-                                 : nullptr;
+    const int64_t* his_vsn =
+        vsn != nullptr && vsn->elements.size() >= 2 ? vsn->elements[0].get_if<int64_t>() : nullptr;
     if (his_vsn == nullptr) {
       dropped_++;
       return;
@@ -145,8 +144,8 @@ void GlobalServer::on_cast(Process& self, const Term& request) {
   } else if ((is("lock_set", 5) || is("lock_set", 4)) && e[1].is<Pid>()) {
     const std::string& from = e[1].as<Pid>().node.name;
     auto it = sessions_.find(from);
-    bool ok = e.size() == 4 ||
-              (it != sessions_.end() && it->second.my_tag && *it->second.my_tag == e[4]);
+    bool ok =
+        e.size() == 4 || (it != sessions_.end() && it->second.my_tag && *it->second.my_tag == e[4]);
     if (ok) self.send(locker_, request);
   } else if (is("async_del_name", 3) || is("async_del_lock", 3)) {
     // Pre-R14 messages; DOWN signals do this work.
@@ -231,8 +230,8 @@ void GlobalServer::nodeup(Process& self, const std::string& node) {
   s.resolving = true;
   Term locker = tuple(atom("locker"), atom("no_longer_a_pid"), Term::map({}), locker_);
   cast_to(self, node,
-          tuple(atom("init_connect"), tuple(Term(kProtocolVersion), *s.my_tag),
-                atom(rt_->name()), locker));
+          tuple(atom("init_connect"), tuple(Term(kProtocolVersion), *s.my_tag), atom(rt_->name()),
+                locker));
   if (auto pre = std::exchange(s.pre_connect, std::nullopt)) {
     const Tuple& p = pre->as<Tuple>();
     init_connect(self, node, p.elements[0].as<int64_t>(), p.elements[2], p.elements[1]);

@@ -39,7 +39,8 @@ void GlobalServer::run_resolve(Process& self, const std::string& node, const Ter
   };
   if (all_local) {
     for (const Conflict& c : plan.conflicts) {
-      Term answer = resolve_it(*rt_, policy, c.ours.method, c.theirs.name, c.theirs.pid, c.ours.pid);
+      Term answer =
+          resolve_it(*rt_, policy, c.ours.method, c.theirs.name, c.theirs.pid, c.ours.pid);
       apply_outcome(c, outcome_of(answer, c), plan);
     }
     exchange_ops(self, node, std::move(plan.ops), plan.resolved);
@@ -53,9 +54,8 @@ void GlobalServer::run_resolve(Process& self, const std::string& node, const Ter
     for (const Conflict& c : plan.conflicts) {
       ResolveOutcome out;
       if (rt->is_local(c.ours.pid)) {
-        out = outcome_of(resolve_it(*rt, policy, c.ours.method, c.theirs.name, c.theirs.pid,
-                                    c.ours.pid),
-                         c);
+        out = outcome_of(
+            resolve_it(*rt, policy, c.ours.method, c.theirs.name, c.theirs.pid, c.ours.pid), c);
       } else {
         auto answer = rt->rpc(c.ours.pid.node.name, "global", "resolve_it",
                               {c.ours.method, c.theirs.name, c.theirs.pid, c.ours.pid},
@@ -156,8 +156,8 @@ void GlobalServer::sync_others(Process& self, const std::vector<std::string>& no
     if (node == rt_->name()) continue;
     auto rt = rt_;
     Pid server = self_;
-    rt_->route(node, tuple(op::REG_SEND, self.pid(), atom(""), atom("global_name_server")),
-               in_sync, [rt, server, node] {
+    rt_->route(node, tuple(op::REG_SEND, self.pid(), atom(""), atom("global_name_server")), in_sync,
+               [rt, server, node] {
                  rt->send(rt->anonymous_pid(), server, tuple(atom("extra_nodedown"), atom(node)),
                           false);
                });
@@ -204,8 +204,9 @@ void GlobalServer::lost_connection(Process& self, const Tuple& msg) {
     return;
   }
   auto key = std::pair{a->name, b->name};
-  if (auto seen = lost_seen_.find(key);
-      seen != lost_seen_.end() && seen->second.first == *xcreation && *op_id <= seen->second.second) {
+  if (auto seen = lost_seen_.find(key); seen != lost_seen_.end() &&
+                                        seen->second.first == *xcreation &&
+                                        *op_id <= seen->second.second) {
     return;
   }
   if (lost_seen_.size() > 100'000) lost_seen_.clear();  // bound what peers can make us hold
@@ -228,8 +229,8 @@ void GlobalServer::lost_connection(Process& self, const Tuple& msg) {
   } else {
     volatile_send(remove, tuple(atom("remove_connection"), atom(rt_->name())));
   }
-  rt_->log(LogLevel::warning, "global: dropping " + remove +
-                                  " from our partition to prevent overlapping partitions");
+  rt_->log(LogLevel::warning,
+           "global: dropping " + remove + " from our partition to prevent overlapping partitions");
   removing_.insert(remove);
   nodedown(self, remove, false);
 }

@@ -11,6 +11,9 @@ namespace beamlink::node::global {
 namespace {
 constexpr auto kPoll = std::chrono::milliseconds(100);
 constexpr auto kMaxWait = std::chrono::seconds(60);  // a peer that never answers
+// A peer that dropped our lock_set (its connect with us restarted): give up
+// and try again later rather than hold every other connect back.
+constexpr auto kMaxAnswerWait = std::chrono::seconds(5);
 }  // namespace
 
 Locker::Locker(std::shared_ptr<Runtime> runtime, std::shared_ptr<SharedState> shared, Process self)
@@ -43,7 +46,8 @@ std::chrono::milliseconds Locker::next_timeout() {
   if (just_synced_) return std::chrono::milliseconds(0);
   // First tries come soon (we start the lock rather than wait for the
   // peer's 1-3 s timer); after failures, global's spacing.
-  if (failures_ == 0) return std::chrono::milliseconds(std::uniform_int_distribution(5, 40)(rng_));
+  // Not at once: the peer may not have handled our init_connect yet.
+  if (failures_ == 0) return std::chrono::milliseconds(std::uniform_int_distribution(30, 80)(rng_));
   auto base = known_.empty() ? 200 : std::min(1000 + 100 * static_cast<int>(known_.size()), 3000);
   return std::chrono::milliseconds(std::uniform_int_distribution(base / 2, base)(rng_));
 }
@@ -182,7 +186,7 @@ void Locker::select_node() {
 
 bool Locker::wait_answer(const Him& him, const Term& lock_id,
                          const std::vector<std::string>& known1) {
-  auto deadline = std::chrono::steady_clock::now() + kMaxWait;
+  auto deadline = std::chrono::steady_clock::now() + kMaxAnswerWait;
   auto wanted = [&](const Term& m) {
     const auto* t = m.get_if<Tuple>();
     if (t == nullptr || t->elements.size() < 4) return false;
@@ -197,6 +201,10 @@ bool Locker::wait_answer(const Him& him, const Term& lock_id,
     if (e[0].is_atom("cancel")) {
       delete_global_lock(ctx_, lock_id, known1);
       remove_him(him.node, him.my_tag);
+      return false;
+    }
+    if (e.size() == 5 && e[4] == Term(0) && !e[2].is_atom("true")) {
+      delete_global_lock(ctx_, lock_id, known1);  // the peer does not know us yet
       return false;
     }
     bool current = e.size() == 4 || e[4] == him.my_tag;

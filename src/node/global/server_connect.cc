@@ -144,8 +144,11 @@ void GlobalServer::on_cast(Process& self, const Term& request) {
   } else if ((is("lock_set", 5) || is("lock_set", 4)) && e[1].is<Pid>()) {
     const std::string& from = e[1].as<Pid>().node.name;
     auto it = sessions_.find(from);
-    bool ok =
-        e.size() == 4 || (it != sessions_.end() && it->second.my_tag && *it->second.my_tag == e[4]);
+    // A refusal tagged 0 is global's "I have no connect with you yet": the
+    // locker must hear it too, or it would wait for an answer that never
+    // comes.
+    bool ok = e.size() == 4 || (e[2].is_atom("false") && e[4] == Term(0)) ||
+              (it != sessions_.end() && it->second.my_tag && *it->second.my_tag == e[4]);
     if (ok) self.send(locker_, request);
   } else if (is("async_del_name", 3) || is("async_del_lock", 3)) {
     // Pre-R14 messages; DOWN signals do this work.

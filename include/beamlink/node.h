@@ -10,7 +10,8 @@
 //    calls to C++ functions (register_function) and the built-ins
 //    erlang:node/0, erlang:nodes/0,1 and erlang:whereis/1. Any other spawn
 //    request is refused with SPAWN_REPLY `notsup`; traffic for services
-//    beamlink lacks (global, ...) is dropped and counted.
+//    beamlink lacks (pg, ...) is dropped and counted. A visible node also
+//    takes part in Erlang's `global` (see beamlink/global.h).
 //  * Thread safety: every member may be called from any thread at once.
 //    Several Nodes may live in one process; there is no global state.
 //  * Ownership: the caller owns the Node. Destroying it calls stop(), which
@@ -93,7 +94,7 @@ struct NodeStats {
   uint64_t messages_received = 0;  // from other nodes, put in a mailbox
   uint64_t local_messages = 0;     // delivered on this node without the network
   uint64_t dropped_unknown_pid = 0;
-  uint64_t dropped_unknown_name = 0;   // includes global/other absent services
+  uint64_t dropped_unknown_name = 0;   // includes absent services (pg, ...)
   uint64_t dropped_unknown_alias = 0;  // inactive alias
   uint64_t dropped_no_connection = 0;  // the peer could not be reached
   uint64_t dropped_control = 0;        // control messages beamlink does not handle

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -360,6 +361,36 @@ TEST_F(GlobalTest, KilledBeamlinkNodeLosesItsNamesEverywhere) {
       [&] { return eval(*e1, *b1, "global:whereis_name(cli_echo)") == A("undefined"); }, 15s));
   EXPECT_TRUE(eventually([&] { return !b1->global().whereis_name(A("cli_echo")); }, 15s));
   EXPECT_EQ(eval(*e1, *b1, "global:sync()"), A("ok"));
+}
+
+// prevent_overlapping_partitions (OTP 25's default): when e1 drops b1,
+// e1 tells e2 (which asks b1 to drop e2) and b1 tells e2 (which drops e1),
+// so no node keeps a link across the broken one. Evals go through a
+// hidden probe, outside global.
+TEST_F(GlobalTest, LostConnectionIsReportedAndActedOn) {
+  auto probe = start_node(unique_node_name("probe"), /*hidden=*/true);
+  auto b1 = start_node(unique_node_name("b1"));
+  ASSERT_TRUE(probe && b1);
+  auto e1 = start_erl(unique_node_name("e1"), *probe);
+  auto e2 = start_erl(unique_node_name("e2"), *probe);
+  ASSERT_TRUE(e1 && e2);
+  EXPECT_EQ(eval(*e1, *probe, "[pong = net_adm:ping(N) || N <- Arg], global:sync()",
+                 Term::list({A(e2->name()), A(b1->name())})),
+            A("ok"));
+  EXPECT_EQ(eval(*e2, *probe, "global:sync()"), A("ok"));
+  ASSERT_TRUE(eventually([&] { return b1->nodes().size() == 2; }, 5s));
+  eval(*e1, *probe, "erlang:disconnect_node(Arg)", A(b1->name()));
+  auto connected = [&](ErlPeer& erl, const std::string& other) {
+    return eval(erl, *probe, "lists:member(Arg, nodes())", A(other)) == A("true");
+  };
+  // b1 acted on e2's remove_connection, and e2 on b1's lost_connection.
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto n = b1->nodes();
+        return std::find(n.begin(), n.end(), e2->name()) == n.end();
+      },
+      10s));
+  EXPECT_TRUE(eventually([&] { return !connected(*e2, e1->name()); }, 10s));
 }
 
 TEST_F(GlobalTest, HiddenBeamlinkNodeDoesNotDisturbSync) {

@@ -89,7 +89,7 @@ Result<bool> GlobalService::trans_all_known(
   auto state = rt_->new_process({});
   if (!state) return std::unexpected(state.error());
   Process self = rt_->handle(*state);
-  LockContext ctx{self, *shared_, rt_->name(), &shared_->stopping};
+  LockContext ctx{self, *shared_, rt_->name(), &shared_->stopping, reachable_from(rt_)};
   Term id = tuple(atom("global"), self.pid());
   auto nodes = set_lock_known(ctx, id, kRegistrarTries);
   if (!nodes) return fail(Errc::timeout, "global: could not take the registrar lock");
@@ -149,14 +149,14 @@ bool GlobalService::set_lock(Process& holder, const Term& id, std::vector<std::s
                              std::optional<unsigned> retries) {
   if (!enabled_ || !parse_lock_id(id)) return false;
   if (nodes.empty()) nodes = default_nodes();
-  LockContext ctx{holder, *shared_, rt_->name(), &shared_->stopping};
+  LockContext ctx{holder, *shared_, rt_->name(), &shared_->stopping, reachable_from(rt_)};
   return global::set_lock(ctx, id, nodes, retries);
 }
 
 void GlobalService::del_lock(Process& holder, const Term& id, std::vector<std::string> nodes) {
   if (!enabled_ || !parse_lock_id(id)) return;
   if (nodes.empty()) nodes = default_nodes();
-  LockContext ctx{holder, *shared_, rt_->name(), &shared_->stopping};
+  LockContext ctx{holder, *shared_, rt_->name(), &shared_->stopping, reachable_from(rt_)};
   global::del_lock(ctx, id, nodes);
 }
 

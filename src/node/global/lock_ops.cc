@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "node/global/multi_call.h"
+#include "node/runtime.h"
 #include "node/terms.h"
 
 namespace beamlink::node::global {
@@ -24,7 +25,24 @@ void random_sleep(const LockContext& ctx, unsigned times) {
   }
 }
 
+std::vector<std::string> reachable(const LockContext& ctx, const std::vector<std::string>& nodes) {
+  if (!ctx.reachable) return nodes;
+  std::vector<std::string> out;
+  for (const std::string& n : nodes) {
+    if (ctx.reachable(n)) out.push_back(n);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::function<bool(const std::string&)> reachable_from(const std::shared_ptr<Runtime>& runtime) {
+  std::weak_ptr<Runtime> weak = runtime;
+  return [weak](const std::string& node) {
+    auto rt = weak.lock();
+    return rt != nullptr && (node == rt->name() || rt->connection(node) != nullptr);
+  };
+}
 
 unsigned backoff_bound_ms(unsigned times) {
   return times > 5 ? 8000u : ((1u << times) * 1000u) / 8u;
@@ -57,7 +75,7 @@ bool set_lock_on_nodes(LockContext& ctx, const Term& lock_id,
 
 void del_lock(LockContext& ctx, const Term& lock_id, const std::vector<std::string>& nodes) {
   if (nodes.empty()) return;
-  (void)multi_call(ctx.self, nodes, tuple(atom("del_lock"), lock_id), kCallTimeout);
+  (void)multi_call(ctx.self, reachable(ctx, nodes), tuple(atom("del_lock"), lock_id), kCallTimeout);
 }
 
 void delete_global_lock(LockContext& ctx, const Term& lock_id, std::vector<std::string> nodes) {

@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +19,10 @@
 #include "beamlink/process.h"
 #include "beamlink/term.h"
 #include "node/global/shared_state.h"
+
+namespace beamlink::node {
+class Runtime;
+}
 
 namespace beamlink::node::global {
 
@@ -27,6 +33,10 @@ struct LockContext {
   SharedState& shared;
   std::string our_node;
   const std::atomic<bool>* stopping = nullptr;  // ends retries early when set
+  // Whether a node is this one or connected now. Lock calls skip the others
+  // (they are multi_call's bad nodes): a lock step never sets up a
+  // connection, so a node that went down stays down. Empty: all reachable.
+  std::function<bool(const std::string&)> reachable;
 };
 
 // One try on every node: true when all that answered said true.
@@ -42,6 +52,8 @@ bool set_lock(LockContext& ctx, const Term& lock_id, const std::vector<std::stri
 // so that no node became known meanwhile. The nodes locked.
 std::optional<std::vector<std::string>> set_lock_known(LockContext& ctx, const Term& lock_id,
                                                        unsigned max_tries);
+// LockContext::reachable for a runtime: this node or a connected one.
+std::function<bool(const std::string&)> reachable_from(const std::shared_ptr<Runtime>& runtime);
 // global's random_sleep(Times) bound in ms.
 unsigned backoff_bound_ms(unsigned times);
 

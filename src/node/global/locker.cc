@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "node/global/messages.h"
+#include "node/ops.h"
 #include "node/runtime.h"
 #include "node/terms.h"
 
@@ -21,7 +22,7 @@ Locker::Locker(std::shared_ptr<Runtime> runtime, std::shared_ptr<SharedState> sh
       shared_(std::move(shared)),
       self_(std::move(self)),
       pid_(self_.pid()),
-      ctx_{self_, *shared_, rt_->name(), &stopping_} {}
+      ctx_{self_, *shared_, rt_->name(), &stopping_, reachable_from(rt_)} {}
 
 void Locker::start() {
   known_ = shared_->known_nodes();
@@ -109,9 +110,13 @@ void Locker::remove_him(const std::string& node, const Term& tag) {
 void Locker::send_lock_set(bool is_set, const Pid& his_locker, const Term& his_tag) {
   std::vector<Term> known;
   for (const std::string& n : known_) known.push_back(atom(n));
-  self_.send("global_name_server", his_locker.node.name,
-             gen_cast(tuple(atom("lock_set"), pid_, Term::boolean(is_set),
-                            Term::list(std::move(known)), his_tag)));
+  // Only over a connection that is up (see GlobalServer::cast_to).
+  Term message = gen_cast(
+      tuple(atom("lock_set"), pid_, Term::boolean(is_set), Term::list(std::move(known)), his_tag));
+  bool sent = rt_->send_if_connected(
+      his_locker.node.name, tuple(op::REG_SEND, pid_, atom(""), atom("global_name_server")),
+      &message);
+  if (sent) bump(rt_->counters().messages_sent);
 }
 
 void Locker::spontaneous_lock_set(const Pid& his_locker, const std::optional<Term>& tag) {

@@ -36,12 +36,18 @@ Term control_to_server(const Pid& from) {
 
 }  // namespace
 
+// Casts of the connect protocol go only over a connection that is up: a
+// session with a node that went down is over, and must not bring it back
+// (sync_others is the one place that connects, as connect_all asks).
 void GlobalServer::cast_to(Process& self, const std::string& node, Term request) {
-  self.send("global_name_server", node, gen_cast(std::move(request)));
+  (void)self;
+  volatile_send(node, gen_cast(std::move(request)));
 }
 
 void GlobalServer::volatile_send(const std::string& node, const Term& message) {
-  (void)rt_->send_if_connected(node, control_to_server(self_), &message);
+  if (rt_->send_if_connected(node, control_to_server(self_), &message)) {
+    bump(rt_->counters().messages_sent);
+  }
 }
 
 int64_t GlobalServer::node_vsn(const std::string& node) const {

@@ -17,7 +17,7 @@
 namespace beamlink::cli {
 namespace {
 
-Result<void> start_echo(Node& node, const std::string& pg_group) {
+Result<void> start_echo(Node& node, const std::string& global_name, const std::string& pg_group) {
   SpawnOptions echo_options;
   echo_options.register_as = "echo";
   auto echo = node.spawn_handler(
@@ -30,11 +30,21 @@ Result<void> start_echo(Node& node, const std::string& pg_group) {
       echo_options);
   if (!echo) return fail(echo.error().code, "cannot start echo: " + echo.error().message);
   log_line("info", "node", "echo is " + format_term(Term(*echo)));
-  if (pg_group.empty()) return {};
-  if (auto joined = node.pg().join(Term::atom(pg_group), *echo); !joined) {
-    return fail(joined.error().code, "cannot join pg group: " + joined.error().message);
+  if (!global_name.empty()) {
+    auto name = parse_term(global_name);
+    if (!name) return fail(Errc::invalid_argument, "--global-name: " + name.error().message);
+    if (auto registered = node.global().register_name(*name, *echo); !registered) {
+      return fail(registered.error().code, "cannot register echo as global " + global_name + ": " +
+                                               registered.error().message);
+    }
+    log_line("info", "node", "echo is global " + format_term(*name));
   }
-  log_line("info", "node", "echo joined pg group " + pg_group);
+  if (!pg_group.empty()) {
+    if (auto joined = node.pg().join(Term::atom(pg_group), *echo); !joined) {
+      return fail(joined.error().code, "cannot join pg group: " + joined.error().message);
+    }
+    log_line("info", "node", "echo joined pg group " + pg_group);
+  }
   return {};
 }
 
@@ -54,6 +64,8 @@ class NodeCommand : public Command {
     app.add_flag("--check-config", check_only_, "Validate the configuration and exit");
     app.add_option("--pg-group", pg_group_,
                    "`echo` joins this group (an atom) of the default pg scope");
+    app.add_option("--global-name", global_name_,
+                   "Also register `echo` in Erlang's global registry under this name");
     health_port_opt_ =
         app.add_option("--health-port", health_port_,
                        "Serve /healthz, /readyz and /status over HTTP on this port (default: off)");
@@ -87,8 +99,9 @@ class NodeCommand : public Command {
       return 0;
     }
     block_stop_signals();  // before the node's threads start
-    auto service = NodeService::start(std::move(*config),
-                                      [this](Node& node) { return start_echo(node, pg_group_); });
+    auto service = NodeService::start(std::move(*config), [this](Node& node) {
+      return start_echo(node, global_name_, pg_group_);
+    });
     if (!service) {
       std::cerr << "beamlink node: " << service.error().message << "\n";
       return service.error().code == Errc::invalid_argument ? 2 : 1;
@@ -126,6 +139,7 @@ class NodeCommand : public Command {
   bool startup_required_ = false;
   bool check_only_ = false;
   std::string pg_group_;
+  std::string global_name_;
   uint16_t health_port_ = 0;
   std::string health_address_;
   CLI::Option* min_peers_opt_ = nullptr;

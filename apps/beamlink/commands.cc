@@ -4,6 +4,7 @@
 namespace beamlink::cli {
 
 std::unique_ptr<Command> make_epmd_command();
+std::unique_ptr<Command> make_global_command();
 std::unique_ptr<Command> make_names_command();
 std::unique_ptr<Command> make_term_command();
 std::unique_ptr<Command> make_node_command();
@@ -16,6 +17,7 @@ std::unique_ptr<Command> make_send_command();
 std::span<const CommandSpec> commands() {
   static const CommandSpec table[] = {
       {"epmd", "Run the EPMD-compatible port mapper daemon in the foreground", make_epmd_command},
+      {"global", "Erlang's global registry as a node sees it: names, whereis", make_global_command},
       {"names", "List the node names a host's EPMD holds (like epmd -names)", make_names_command},
       {"node", "Run a node in the foreground (logs nodeup/nodedown, serves `echo`)",
        make_node_command},

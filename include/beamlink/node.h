@@ -12,8 +12,11 @@
 //    and the erlang: built-ins of src/node/kernel/builtins.h (node, nodes,
 //    whereis, is_alive, registered, processes, process_info, memory,
 //    system_info, statistics, system_time, monotonic_time). Any other spawn
-//    request is refused with SPAWN_REPLY `notsup`; traffic for services
-//    beamlink lacks (global, ...) is dropped and counted.
+//    request is refused with SPAWN_REPLY `notsup`. The node also runs the
+//    default `pg` scope (beamlink/pg.h), a visible node takes part in
+//    Erlang's `global` (beamlink/global.h), and gen_server calls go both
+//    ways (beamlink/gen_server.h); see docs/otp-interop.md. Traffic for
+//    services beamlink lacks is dropped and counted.
 //  * Thread safety: every member may be called from any thread at once.
 //    Several Nodes may live in one process; there is no global state.
 //  * Ownership: the caller owns the Node. Destroying it calls stop(), which
@@ -40,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "beamlink/global.h"
 #include "beamlink/node_events.h"
 #include "beamlink/process.h"
 #include "beamlink/result.h"
@@ -97,7 +101,7 @@ struct NodeStats {
   uint64_t messages_received = 0;  // from other nodes, put in a mailbox
   uint64_t local_messages = 0;     // delivered on this node without the network
   uint64_t dropped_unknown_pid = 0;
-  uint64_t dropped_unknown_name = 0;     // includes global/other absent services
+  uint64_t dropped_unknown_name = 0;     // includes absent services
   uint64_t dropped_unknown_alias = 0;    // inactive alias
   uint64_t dropped_no_connection = 0;    // the peer could not be reached
   uint64_t dropped_control = 0;          // control messages beamlink does not handle
@@ -183,6 +187,10 @@ class Node {
 
   virtual NodeStats stats() const = 0;
   virtual void stop() = 0;
+
+  // ---- Services ----
+  // Erlang's global names and locks (beamlink/global.h).
+  virtual Global& global() = 0;
 };
 
 }  // namespace beamlink

@@ -127,10 +127,13 @@ Ord compare_refs(const Reference& a, const Reference& b) {
   return a.creation <=> b.creation;
 }
 
+// As OTP 25 orders them (checked against erl): serial, then number, then
+// node name; global's lock ids ({global, lists:sort([PidA, PidB])}) need
+// both sides to agree.
 Ord compare_pids(const Pid& a, const Pid& b) {
-  if (Ord c = compare_atoms(a.node, b.node); c != Ord::equal) return c;
   if (Ord c = a.serial <=> b.serial; c != Ord::equal) return c;
   if (Ord c = a.id <=> b.id; c != Ord::equal) return c;
+  if (Ord c = compare_atoms(a.node, b.node); c != Ord::equal) return c;
   return a.creation <=> b.creation;
 }
 

@@ -97,6 +97,7 @@ class NodeImpl final : public Node {
   Result<ProcessGroups*> pg(std::string_view scope) override { return services_->pg->scope(scope); }
 
   NodeStats stats() const override { return rt_->stats(); }
+  Global& global() override { return *services_->global; }
   void stop() override {
     services_->stop();
     rt_->stop();

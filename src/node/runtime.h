@@ -74,6 +74,7 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   void stop();
 
   const std::string& name() const { return name_; }
+  const NodeOptions& options() const { return options_; }
   const Atom& node_atom() const { return node_atom_; }
   uint32_t creation() const { return creation_; }
   uint16_t listen_port() const;
@@ -118,7 +119,6 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   std::vector<Pid> process_pids() const;              // oldest first
   std::vector<std::string> registered_names() const;  // sorted
   size_t processes_with_messages() const;             // queued, not yet taken
-  const NodeOptions& options() const { return options_; }
   std::chrono::steady_clock::time_point started_at() const { return started_at_; }
   // erlang:statistics' "since the last call" marks, in milliseconds.
   struct StatisticsMarks {

@@ -15,6 +15,7 @@
 
 #include "beamlink/result.h"
 #include "beamlink/term.h"
+#include "node/global/global_service.h"
 
 namespace beamlink::node {
 
@@ -36,6 +37,8 @@ struct Services {
 
   // pg scopes (node/pg/pg_service.h): the default `pg` and named ones.
   std::shared_ptr<pg::PgService> pg;
+  // Erlang's global (visible nodes take part; see beamlink/global.h).
+  std::shared_ptr<global::GlobalService> global = std::make_shared<global::GlobalService>();
 };
 
 }  // namespace beamlink::node

@@ -98,9 +98,16 @@ class ScriptedPeer {
  private:
   friend class FakeNetwork;
   void receive(Sent sent) {
+    // A scripted peer plays a node without pg or `global`: the {discover,
+    // Pid} a pg scope and the init_connect global_name_server send at
+    // nodeup are not its script (unless it records pg traffic).
     const Tuple* c = sent.control.get_if<Tuple>();
-    if (!record_pg && c != nullptr && c->elements.size() == 4 &&
-        c->elements[0] == Term(dist::REG_SEND) && c->elements[3].is_atom("pg")) {
+    bool to_pg = c != nullptr && c->elements.size() == 4 &&
+                 c->elements[0] == Term(dist::REG_SEND) && c->elements[3].is_atom("pg");
+    bool to_global = c != nullptr && c->elements.size() == 4 &&
+                     c->elements[0] == Term(dist::REG_SEND) &&
+                     c->elements[3].is_atom("global_name_server");
+    if ((to_pg && !record_pg) || to_global) {
       return;
     }
     std::lock_guard lock(mu_);

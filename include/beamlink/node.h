@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "beamlink/gen_server.h"
 #include "beamlink/node_events.h"
 #include "beamlink/process.h"
 #include "beamlink/result.h"
@@ -167,6 +168,21 @@ class Node {
   // net_kernel:monitor_nodes(On, [nodedown_reason, {node_type, all}]) for a
   // local process; see beamlink/node_events.h for the message shapes.
   virtual Result<void> monitor_nodes(const Pid& pid, bool on = true) = 0;
+
+  // ---- gen_server (see beamlink/gen_server.h) ----
+  // gen_server:call from a temporary process of this node.
+  virtual CallReply call(const ServerRef& to, Term request,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5)) = 0;
+  // gen_server:call made by `self` (a process of this node: a spawned
+  // Process, or a handler's `self` inside its handler). REQUIRES: no other
+  // thread receives from `self` meanwhile.
+  virtual CallReply call(Process& self, const ServerRef& to, Term request,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5)) = 0;
+  virtual void cast(const ServerRef& to, Term request) = 0;
+  // Starts `server` as a process of this node; its pid.
+  virtual Result<Pid> start_server(std::shared_ptr<GenServer> server,
+                                   const ServerOptions& options = {}) = 0;
+  virtual GenServerStats gen_server_stats() const = 0;
 
   virtual NodeStats stats() const = 0;
   virtual void stop() = 0;

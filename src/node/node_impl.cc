@@ -91,6 +91,22 @@ class NodeImpl final : public Node {
     return rt_->monitor_nodes(pid, on);
   }
 
+  CallReply call(const ServerRef& to, Term request, std::chrono::milliseconds timeout) override {
+    return services_->gen_server->call(to, std::move(request), timeout);
+  }
+  CallReply call(Process& self, const ServerRef& to, Term request,
+                 std::chrono::milliseconds timeout) override {
+    return services_->gen_server->call(self, to, std::move(request), timeout);
+  }
+  void cast(const ServerRef& to, Term request) override {
+    services_->gen_server->cast(to, std::move(request));
+  }
+  Result<Pid> start_server(std::shared_ptr<GenServer> server,
+                           const ServerOptions& options) override {
+    return services_->gen_server->start_server(std::move(server), options);
+  }
+  GenServerStats gen_server_stats() const override { return services_->gen_server->stats(); }
+
   NodeStats stats() const override { return rt_->stats(); }
   void stop() override {
     services_->stop();

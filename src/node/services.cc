@@ -5,7 +5,7 @@
 namespace beamlink::node {
 
 Result<void> Services::start(const std::shared_ptr<Runtime>& runtime) {
-  (void)runtime;
+  gen_server = std::make_unique<GenServerService>(runtime, *this);
   return {};
 }
 

@@ -15,6 +15,7 @@
 
 #include "beamlink/result.h"
 #include "beamlink/term.h"
+#include "node/gen_server/service.h"
 
 namespace beamlink::node {
 
@@ -30,6 +31,9 @@ struct Services {
   // the global service, used by gen_server calls to {global, Name}.
   // Empty (or nullopt): the name is not registered.
   std::function<std::optional<Pid>(std::string_view name)> whereis_global;
+
+  // gen_server calls, casts and C++ servers (node/gen_server/).
+  std::unique_ptr<GenServerService> gen_server;
 };
 
 }  // namespace beamlink::node

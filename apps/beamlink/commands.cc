@@ -3,6 +3,8 @@
 
 namespace beamlink::cli {
 
+std::unique_ptr<Command> make_call_command();
+std::unique_ptr<Command> make_cast_command();
 std::unique_ptr<Command> make_epmd_command();
 std::unique_ptr<Command> make_names_command();
 std::unique_ptr<Command> make_term_command();
@@ -14,6 +16,9 @@ std::unique_ptr<Command> make_send_command();
 
 std::span<const CommandSpec> commands() {
   static const CommandSpec table[] = {
+      {"call", "gen_server:call a process registered on a node; prints the reply",
+       make_call_command},
+      {"cast", "gen_server:cast a request to a process registered on a node", make_cast_command},
       {"epmd", "Run the EPMD-compatible port mapper daemon in the foreground", make_epmd_command},
       {"names", "List the node names a host's EPMD holds (like epmd -names)", make_names_command},
       {"node", "Run a node in the foreground (logs nodeup/nodedown, serves `echo`)",

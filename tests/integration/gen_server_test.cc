@@ -193,14 +193,18 @@ TEST_F(GenServerInteropTest, ElixirCallsCastsAndInspectsACppServer) {
                  ":sys.get_status({MyServer, arg}))"),
             A("true"));
 
-  // A deferred reply, made from this test's thread.
-  EXPECT_EQ(eval(*ex,
-                 "t = Task.async(fn -> GenServer.call({MyServer, arg}, {:later, 1}) end); "
-                 ":persistent_term.put(:gs_task, t); :ok"),
-            A("ok"));
+  // A deferred reply, made from this test's thread, to a caller that sends
+  // what it got to `sink`.
+  auto sink = node_->spawn();
+  ASSERT_TRUE(sink);
+  auto spawned = ex->eval(*node_,
+                          "{n, sink} = arg; spawn(fn -> send(sink, {:got, "
+                          "GenServer.call({MyServer, n}, {:later, 1})}) end); :ok",
+                          T(A(node_->name()), sink->pid()));
+  ASSERT_TRUE(spawned) << spawned.error().to_string();
   ASSERT_TRUE(eventually([&] { return counter_->waiting() == 1; }, 5s));
   counter_->answer_all(A("answered_later"));
-  EXPECT_EQ(eval(*ex, "Task.await(:persistent_term.get(:gs_task))"), A("answered_later"));
+  EXPECT_EQ(format_term(sink->receive(5s).value_or(A("nothing"))), "{got,answered_later}");
 
   // A C++ exception: the Elixir caller exits as from a crashed gen_server.
   Term exit_reason =

@@ -28,6 +28,13 @@
 // that exit as from a crashed gen_server. The node logs and counts it
 // (GenServerStats::crashes) and lives on.
 //
+// Known gap: a reply delivered at the very moment of the timeout (its
+// alias looked up just before the removal, queued just after the final
+// check) can still land in a long-lived caller's mailbox; the window is the
+// few instructions between the runtime's alias lookup and its push. OTP
+// closes it by signal order. Node::call without a process has no such gap
+// (its temporary caller ends with the call).
+//
 // Thread safety: call, cast and reply may be used from any thread. A call
 // blocks its thread until the answer; from inside a handler process (a
 // GenServer callback included) it holds a node worker thread meanwhile, so
@@ -139,7 +146,9 @@ class GenServer {
  public:
   virtual ~GenServer() = default;
 
-  // Called once in the new process before its first message.
+  // Called once by start_server, on its thread, before the server can get
+  // any message (no one knows its pid or name yet). An exception fails
+  // start_server and ends the process.
   virtual void init(const Pid& self) { (void)self; }
   virtual Reply handle_call(const Term& request, const From& from) = 0;
   virtual void handle_cast(const Term& request) { (void)request; }
@@ -171,7 +180,7 @@ struct ServerOptions {
 
 struct GenServerStats {
   uint64_t calls_made = 0;      // by this node's call()
-  uint64_t calls_answered = 0;  // by this node's C++ servers
+  uint64_t calls_answered = 0;  // at once (not Reply::later) by this node's C++ servers
   uint64_t casts_received = 0;
   uint64_t crashes = 0;  // C++ servers ended by an exception
 };

@@ -70,8 +70,8 @@ void ServerLoop::dispatch(Process& self, const std::shared_ptr<Runtime>& runtime
       From from = GenServerAccess::make_from(runtime, self.pid(), *caller, *tag);
       Reply answer = server_->handle_call(call->elements[2], from);
       if (answer.value()) {
+        bump(counters_->calls_answered);  // first: the caller may look as soon as it has the reply
         send_gen_reply(*runtime, self.pid(), *caller, *tag, *answer.value());
-        bump(counters_->calls_answered);
       }
       return;
     }

@@ -39,12 +39,14 @@
 // blocks its thread until the answer; from inside a handler process (a
 // GenServer callback included) it holds a node worker thread meanwhile, so
 // with NodeOptions::worker_threads == 1 a call from a handler to a handler
-// process of the same node cannot be served until it times out. Keep the
-// From and reply later instead, or use more worker threads.
+// process of the same node cannot be served until it times out. There,
+// use Node::call_async (no thread waits; the outcome comes to a callback)
+// and, in a GenServer, keep the From and reply(from, ...) from it.
 #pragma once
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,6 +104,8 @@ struct CallError {
 };
 
 using CallReply = std::expected<Term, CallError>;
+// Node::call_async's completion: runs once, on a node worker thread.
+using CallCallback = std::move_only_function<void(CallReply)>;
 
 std::string_view call_failure_name(CallFailure kind);
 

@@ -178,6 +178,10 @@ class Node {
   // thread receives from `self` meanwhile.
   virtual CallReply call(Process& self, const ServerRef& to, Term request,
                          std::chrono::milliseconds timeout = std::chrono::seconds(5)) = 0;
+  // The same call without blocking any thread: `done` gets the outcome on
+  // a node worker thread (a C++ exception it throws is logged).
+  virtual void call_async(const ServerRef& to, Term request, std::chrono::milliseconds timeout,
+                          CallCallback done) = 0;
   virtual void cast(const ServerRef& to, Term request) = 0;
   // Starts `server` as a process of this node; its pid.
   virtual Result<Pid> start_server(std::shared_ptr<GenServer> server,

@@ -98,6 +98,10 @@ class NodeImpl final : public Node {
                  std::chrono::milliseconds timeout) override {
     return services_->gen_server->call(self, to, std::move(request), timeout);
   }
+  void call_async(const ServerRef& to, Term request, std::chrono::milliseconds timeout,
+                  CallCallback done) override {
+    services_->gen_server->call_async(to, std::move(request), timeout, std::move(done));
+  }
   void cast(const ServerRef& to, Term request) override {
     services_->gen_server->cast(to, std::move(request));
   }

@@ -52,46 +52,51 @@ std::optional<Resolved> resolve(Runtime& runtime, const GlobalResolver& whereis_
 
 }  // namespace
 
-CallReply gen_call(Runtime& runtime, Process& self, const GlobalResolver& whereis_global,
-                   const ServerRef& to, Term request, std::chrono::milliseconds timeout) {
+std::variant<CallError, PendingCall> start_call(Runtime& runtime, Process& self,
+                                                const GlobalResolver& whereis_global,
+                                                const ServerRef& to, Term request) {
   if (runtime.stopped() || !self.alive()) {
-    return std::unexpected(call_error(CallFailure::stopped, atom("shutdown"), to));
+    return call_error(CallFailure::stopped, atom("shutdown"), to);
   }
   std::optional<Resolved> target = resolve(runtime, whereis_global, to);
-  if (!target) return std::unexpected(call_error(CallFailure::noproc, atom("noproc"), to));
+  if (!target) return call_error(CallFailure::noproc, atom("noproc"), to);
   if (target->pid && *target->pid == self.pid()) {
-    return std::unexpected(call_error(CallFailure::calling_self, atom("calling_self"), to));
+    return call_error(CallFailure::calling_self, atom("calling_self"), to);
   }
-  std::string node = target->pid ? target->pid->node.name : target->node;
-
-  Reference mref = target->pid ? self.monitor(*target->pid) : self.monitor(target->name, node);
-  Reference alias = self.alias();
-  Term tag = Term::improper_list({atom("alias")}, Term(alias));
-  Term message = tuple(atom("$gen_call"), tuple(self.pid(), tag), std::move(request));
+  PendingCall call;
+  call.to = to;
+  call.node = target->pid ? target->pid->node.name : target->node;
+  call.mref = target->pid ? self.monitor(*target->pid) : self.monitor(target->name, call.node);
+  call.alias = self.alias();
+  call.tag = Term::improper_list({atom("alias")}, Term(call.alias));
+  Term message = tuple(atom("$gen_call"), tuple(self.pid(), call.tag), std::move(request));
   if (target->pid) {
     self.send(*target->pid, std::move(message));
   } else {
-    self.send(target->name, node, std::move(message));
+    self.send(target->name, call.node, std::move(message));
   }
+  return call;
+}
 
-  Term mref_term(mref);
-  auto is_reply = [&tag](const Term& m) {
-    const Tuple* t = tuple_of(m, 2);
-    return t != nullptr && t->elements[0] == tag;
-  };
-  auto is_down = [&mref_term](const Term& m) {
-    const Tuple* t = tuple_of(m, 5);
-    return t != nullptr && t->elements[0].is_atom("DOWN") && t->elements[1] == mref_term;
-  };
-  std::optional<Term> answer =
-      self.receive_if([&](const Term& m) { return is_reply(m) || is_down(m); }, timeout);
+bool PendingCall::is_reply(const Term& message) const {
+  const Tuple* t = tuple_of(message, 2);
+  return t != nullptr && t->elements[0] == tag;
+}
 
+bool PendingCall::is_down(const Term& message) const {
+  const Tuple* t = tuple_of(message, 5);
+  return t != nullptr && t->elements[0].is_atom("DOWN") && t->elements[1] == Term(mref);
+}
+
+CallReply finish_call(Runtime& runtime, Process& self, const PendingCall& call,
+                      std::optional<Term> answer) {
   // Whatever happened, no reply may arrive from now on.
-  self.unalias(alias);
-  if (answer && is_reply(*answer)) {
-    self.demonitor(mref);
+  self.unalias(call.alias);
+  if (answer && call.is_reply(*answer)) {
+    self.demonitor(call.mref);
     return std::move(answer->as<Tuple>().elements[1]);
   }
+  const ServerRef& to = call.to;
   if (answer) {
     Term reason = std::move(answer->as<Tuple>().elements[4]);
     if (reason.is_atom("noconnection")) {
@@ -101,22 +106,33 @@ CallReply gen_call(Runtime& runtime, Process& self, const GlobalResolver& wherei
         return std::unexpected(call_error(CallFailure::noproc, atom("noproc"), to));
       }
       return std::unexpected(
-          call_error(CallFailure::noconnection, tuple(atom("nodedown"), atom(node)), to));
+          call_error(CallFailure::noconnection, tuple(atom("nodedown"), atom(call.node)), to));
     }
     if (reason.is_atom("noproc")) {
       return std::unexpected(call_error(CallFailure::noproc, std::move(reason), to));
     }
     return std::unexpected(call_error(CallFailure::exited, std::move(reason), to));
   }
-  self.demonitor(mref);  // flushes a DOWN that came meanwhile
+  self.demonitor(call.mref);  // flushes a DOWN that came meanwhile
   // A reply that raced the timeout is in the mailbox now or never.
-  if (auto late = self.receive_if(is_reply, std::chrono::milliseconds(0))) {
+  if (auto late = self.receive_if([&call](const Term& m) { return call.is_reply(m); },
+                                  std::chrono::milliseconds(0))) {
     return std::move(late->as<Tuple>().elements[1]);
   }
   if (runtime.stopped() || !self.alive()) {
     return std::unexpected(call_error(CallFailure::stopped, atom("shutdown"), to));
   }
   return std::unexpected(call_error(CallFailure::timeout, atom("timeout"), to));
+}
+
+CallReply gen_call(Runtime& runtime, Process& self, const GlobalResolver& whereis_global,
+                   const ServerRef& to, Term request, std::chrono::milliseconds timeout) {
+  auto started = start_call(runtime, self, whereis_global, to, std::move(request));
+  if (auto* error = std::get_if<CallError>(&started)) return std::unexpected(std::move(*error));
+  const PendingCall& call = std::get<PendingCall>(started);
+  std::optional<Term> answer = self.receive_if(
+      [&call](const Term& m) { return call.is_reply(m) || call.is_down(m); }, timeout);
+  return finish_call(runtime, self, call, std::move(answer));
 }
 
 void gen_cast(Runtime& runtime, const Pid& from, const GlobalResolver& whereis_global,

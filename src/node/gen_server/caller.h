@@ -10,7 +10,9 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <variant>
 
 #include "beamlink/gen_server.h"
 #include "beamlink/process.h"
@@ -24,6 +26,25 @@ using GlobalResolver = std::function<std::optional<Pid>(std::string_view name)>;
 
 CallReply gen_call(Runtime& runtime, Process& self, const GlobalResolver& whereis_global,
                    const ServerRef& to, Term request, std::chrono::milliseconds timeout);
+
+// The two halves of gen_call, for callers that wait their own way (the
+// asynchronous call): start_call monitors, aliases and sends; finish_call
+// turns what was received (a reply, the DOWN, or nothing by the deadline)
+// into the outcome and leaves no alias or monitor behind.
+struct PendingCall {
+  ServerRef to = ServerRef::local("");
+  std::string node;  // the server's node
+  Reference mref;
+  Reference alias;
+  Term tag;  // [alias | Alias]
+  bool is_reply(const Term& message) const;
+  bool is_down(const Term& message) const;
+};
+std::variant<CallError, PendingCall> start_call(Runtime& runtime, Process& self,
+                                                const GlobalResolver& whereis_global,
+                                                const ServerRef& to, Term request);
+CallReply finish_call(Runtime& runtime, Process& self, const PendingCall& call,
+                      std::optional<Term> answer);
 
 // gen_server:cast from `from` (a process of this node, or its anonymous pid).
 void gen_cast(Runtime& runtime, const Pid& from, const GlobalResolver& whereis_global,

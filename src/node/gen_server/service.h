@@ -31,6 +31,9 @@ class GenServerService {
   // From `self`, a process of this node (see caller.h).
   CallReply call(Process& self, const ServerRef& to, Term request,
                  std::chrono::milliseconds timeout);
+  // From a temporary process waiting with async_receive (async_call.cc).
+  void call_async(const ServerRef& to, Term request, std::chrono::milliseconds timeout,
+                  CallCallback done);
   void cast(const ServerRef& to, Term request);
   Result<Pid> start_server(std::shared_ptr<GenServer> server, const ServerOptions& options);
   GenServerStats stats() const;

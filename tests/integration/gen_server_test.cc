@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -252,6 +253,16 @@ TEST_F(GenServerInteropTest, CppCallsAnElixirGenServer) {
   r = node_->call(gs, A("get"), 5s);
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(*r, Term(42));
+
+  // The same without a waiting thread.
+  auto promise = std::make_shared<std::promise<CallReply>>();
+  auto future = promise->get_future();
+  node_->call_async(gs, A("async"), 5s,
+                    [promise](CallReply outcome) { promise->set_value(std::move(outcome)); });
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  r = future.get();
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(format_term(*r), "{echo,async}");
 
   // A server that never replies.
   r = node_->call(gs, A("never"), 200ms);

@@ -1,6 +1,8 @@
 // `beamlink node`: run a node in the foreground. It logs nodeup/nodedown,
 // and registers `echo`, which answers {Pid, Term} by sending Term to Pid
-// (with --pg-group GROUP, echo also joins the atom GROUP in pg scope `pg`).
+// and a gen_server call with its request (a C++ gen_server). With
+// --global-name NAME echo is also registered in `global`; with --pg-group
+// GROUP it joins the atom GROUP in pg scope `pg`.
 // With --config FILE it also runs the file's topologies (cluster
 // formation). Settings: file < environment < flags (config/node_config.h).
 #include <iostream>
@@ -17,17 +19,25 @@
 namespace beamlink::cli {
 namespace {
 
+// `echo`: a gen_server call answers the request itself; a {Pid, Term}
+// message sends Term to Pid.
+class EchoServer final : public GenServer {
+ public:
+  explicit EchoServer(Node& node) : node_(node) {}
+  Reply handle_call(const Term& request, const From&) override { return request; }
+  void handle_info(const Term& message) override {
+    const Tuple* t = message.get_if<Tuple>();
+    if (t != nullptr && t->elements.size() == 2 && t->elements[0].is<Pid>()) {
+      node_.send(t->elements[0].as<Pid>(), t->elements[1]);
+    }
+  }
+
+ private:
+  Node& node_;
+};
+
 Result<void> start_echo(Node& node, const std::string& global_name, const std::string& pg_group) {
-  SpawnOptions echo_options;
-  echo_options.register_as = "echo";
-  auto echo = node.spawn_handler(
-      [](Process& self, Term message) {
-        const Tuple* t = message.get_if<Tuple>();
-        if (t != nullptr && t->elements.size() == 2 && t->elements[0].is<Pid>()) {
-          self.send(t->elements[0].as<Pid>(), t->elements[1]);
-        }
-      },
-      echo_options);
+  auto echo = node.start_server(std::make_shared<EchoServer>(node), {.register_as = "echo"});
   if (!echo) return fail(echo.error().code, "cannot start echo: " + echo.error().message);
   log_line("info", "node", "echo is " + format_term(Term(*echo)));
   if (!global_name.empty()) {

@@ -3,6 +3,8 @@
 
 namespace beamlink::cli {
 
+std::unique_ptr<Command> make_call_command();
+std::unique_ptr<Command> make_cast_command();
 std::unique_ptr<Command> make_epmd_command();
 std::unique_ptr<Command> make_global_command();
 std::unique_ptr<Command> make_names_command();
@@ -16,6 +18,9 @@ std::unique_ptr<Command> make_send_command();
 
 std::span<const CommandSpec> commands() {
   static const CommandSpec table[] = {
+      {"call", "gen_server:call a process registered on a node; prints the reply",
+       make_call_command},
+      {"cast", "gen_server:cast a request to a process registered on a node", make_cast_command},
       {"epmd", "Run the EPMD-compatible port mapper daemon in the foreground", make_epmd_command},
       {"global", "Erlang's global registry as a node sees it: names, whereis", make_global_command},
       {"names", "List the node names a host's EPMD holds (like epmd -names)", make_names_command},

@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "beamlink/gen_server.h"
 #include "beamlink/global.h"
 #include "beamlink/node_events.h"
 #include "beamlink/process.h"
@@ -184,6 +185,24 @@ class Node {
   // Scope `scope` (an atom's text), started on first use; Errc::closed
   // once the node is stopped.
   virtual Result<ProcessGroups*> pg(std::string_view scope) = 0;
+  // ---- gen_server (see beamlink/gen_server.h) ----
+  // gen_server:call from a temporary process of this node.
+  virtual CallReply call(const ServerRef& to, Term request,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5)) = 0;
+  // gen_server:call made by `self` (a process of this node: a spawned
+  // Process, or a handler's `self` inside its handler). REQUIRES: no other
+  // thread receives from `self` meanwhile.
+  virtual CallReply call(Process& self, const ServerRef& to, Term request,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5)) = 0;
+  // The same call without blocking any thread: `done` gets the outcome on
+  // a node worker thread (a C++ exception it throws is logged).
+  virtual void call_async(const ServerRef& to, Term request, std::chrono::milliseconds timeout,
+                          CallCallback done) = 0;
+  virtual void cast(const ServerRef& to, Term request) = 0;
+  // Starts `server` as a process of this node; its pid.
+  virtual Result<Pid> start_server(std::shared_ptr<GenServer> server,
+                                   const ServerOptions& options = {}) = 0;
+  virtual GenServerStats gen_server_stats() const = 0;
 
   virtual NodeStats stats() const = 0;
   virtual void stop() = 0;

@@ -15,6 +15,7 @@ Mailbox::PushResult Mailbox::push(Term&& message, bool defer_wake) {
       scheduled_ = true;
       result.schedule = true;
     }
+    if (waiters_ > 0) cv_.notify_all();  // a handler blocked in its own receive
     return result;
   }
   if (parked_) {
@@ -77,6 +78,24 @@ std::optional<Term> Mailbox::pop(Clock::time_point deadline) {
 
 std::optional<Term> Mailbox::pop_if(const Match& match, Clock::time_point deadline) {
   std::unique_lock consumer(consumer_mu_);
+  if (handler_mode_) {
+    // A handler receiving selectively from inside its own handler (a
+    // gen_server call): what it does not take goes back, ahead of newer
+    // messages, for the drain's next take_batch.
+    std::optional<Term> taken = pop_if_locked(consumer, match, deadline);
+    std::lock_guard lock(mu_);
+    while (!local_.empty()) {
+      queue_.push_front(std::move(local_.back()));
+      local_.pop_back();
+    }
+    ++local_generation_;
+    return taken;
+  }
+  return pop_if_locked(consumer, match, deadline);
+}
+
+std::optional<Term> Mailbox::pop_if_locked(std::unique_lock<std::mutex>& consumer,
+                                           const Match& match, Clock::time_point deadline) {
   size_t scanned = 0;
   uint64_t generation = local_generation_;
   for (;;) {

@@ -10,6 +10,8 @@
 //    message to);
 //  * handler: push reports when the mailbox went from idle to busy, and
 //    the runtime then schedules one drain task (take_batch) on a worker.
+//    The handler itself may also pop_if (blocking) while it runs; messages
+//    it leaves stay queued, in order, for the next take_batch.
 //
 // Thread safety: every member from any thread. Receives are meant for one
 // consumer at a time (concurrent receives are safe but unordered); size()
@@ -84,6 +86,8 @@ class Mailbox {
  private:
   void wait_for_push(std::unique_lock<std::mutex>& consumer, std::unique_lock<std::mutex>& lock,
                      Clock::time_point deadline);
+  std::optional<Term> pop_if_locked(std::unique_lock<std::mutex>& consumer, const Match& match,
+                                    Clock::time_point deadline);
 
   const bool handler_mode_;
   mutable std::mutex mu_;  // guards the fields below

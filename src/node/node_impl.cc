@@ -95,6 +95,25 @@ class NodeImpl final : public Node {
 
   ProcessGroups& pg() override { return services_->pg->default_scope(); }
   Result<ProcessGroups*> pg(std::string_view scope) override { return services_->pg->scope(scope); }
+  CallReply call(const ServerRef& to, Term request, std::chrono::milliseconds timeout) override {
+    return services_->gen_server->call(to, std::move(request), timeout);
+  }
+  CallReply call(Process& self, const ServerRef& to, Term request,
+                 std::chrono::milliseconds timeout) override {
+    return services_->gen_server->call(self, to, std::move(request), timeout);
+  }
+  void call_async(const ServerRef& to, Term request, std::chrono::milliseconds timeout,
+                  CallCallback done) override {
+    services_->gen_server->call_async(to, std::move(request), timeout, std::move(done));
+  }
+  void cast(const ServerRef& to, Term request) override {
+    services_->gen_server->cast(to, std::move(request));
+  }
+  Result<Pid> start_server(std::shared_ptr<GenServer> server,
+                           const ServerOptions& options) override {
+    return services_->gen_server->start_server(std::move(server), options);
+  }
+  GenServerStats gen_server_stats() const override { return services_->gen_server->stats(); }
 
   NodeStats stats() const override { return rt_->stats(); }
   Global& global() override { return *services_->global; }

@@ -6,6 +6,7 @@
 namespace beamlink::node {
 
 Result<void> Services::start(const std::shared_ptr<Runtime>& runtime) {
+  gen_server = std::make_unique<GenServerService>(runtime, *this);
   auto groups = pg::PgService::start(runtime);
   if (!groups) return std::unexpected(groups.error());
   pg = std::move(*groups);

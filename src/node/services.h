@@ -15,6 +15,7 @@
 
 #include "beamlink/result.h"
 #include "beamlink/term.h"
+#include "node/gen_server/service.h"
 #include "node/global/global_service.h"
 
 namespace beamlink::node {
@@ -39,6 +40,8 @@ struct Services {
   std::shared_ptr<pg::PgService> pg;
   // Erlang's global (visible nodes take part; see beamlink/global.h).
   std::shared_ptr<global::GlobalService> global = std::make_shared<global::GlobalService>();
+  // gen_server calls, casts and C++ servers (node/gen_server/).
+  std::unique_ptr<GenServerService> gen_server;
 };
 
 }  // namespace beamlink::node

@@ -127,5 +127,28 @@ TEST(MailboxTest, RemoveIfDropsMatchingMessages) {
   EXPECT_FALSE(box.pop(soon()).has_value());
 }
 
+// A handler receiving selectively inside its own handler (a gen_server
+// call): a push from another thread wakes it, and what it leaves goes to
+// the next batch in order, with no second drain scheduled meanwhile.
+TEST(MailboxTest, HandlerModeSelectiveReceiveInsideTheHandler) {
+  Mailbox box(true);
+  EXPECT_TRUE(box.push(Term(1)).schedule);
+  std::deque<Term> batch;
+  ASSERT_TRUE(box.take_batch(batch));  // the handler now runs message 1
+  EXPECT_FALSE(box.push(Term(2)).schedule);
+  std::thread late([&box] {  // before or while pop_if waits: the same outcome
+    EXPECT_FALSE(box.push(Term(3)).schedule);
+    EXPECT_FALSE(box.push(Term(4)).schedule);
+  });
+  auto three = box.pop_if([](const Term& t) { return t == Term(3); }, soon(5s));
+  late.join();
+  EXPECT_EQ(three, Term(3));
+  batch.clear();
+  ASSERT_TRUE(box.take_batch(batch));
+  EXPECT_EQ(batch, (std::deque<Term>{Term(2), Term(4)}));
+  batch.clear();
+  EXPECT_FALSE(box.take_batch(batch));
+}
+
 }  // namespace
 }  // namespace beamlink::node

@@ -134,6 +134,7 @@ Result<NodeOptions> node_options_from(const config::NodeSettings& settings, std:
   if (!cookie) return std::unexpected(cookie.error());
   options.cookie = cookie->cookie;
   options.hidden = settings.hidden.value_or(false);
+  options.connect_all = settings.connect_all.value_or(true);
   if (settings.ticktime) options.ticktime = *settings.ticktime;
   // A node named after a loopback address listens there (several "hosts"
   // on one machine); anything else listens everywhere, as erl does.

@@ -57,6 +57,15 @@ Result<void> NodeService::run(config::NodeConfig config,
                               const std::string& area) {
   auto options = node_options_from(config.node, area);
   if (!options) return std::unexpected(options.error());
+  // A topology that disconnects nodes leaving its set is the authority on
+  // membership: global's connect_all would connect them again through any
+  // peer that still sees them. So connect_all defaults to off then (gossip
+  // never disconnects); an explicit node.connect_all wins.
+  if (!config.node.connect_all) {
+    for (const auto& topology : config.topologies) {
+      if (topology.strategy != "gossip") options->connect_all = false;
+    }
+  }
   if (auto valid = Cluster::validate(config.topologies); !valid) {
     return std::unexpected(valid.error());
   }

@@ -73,7 +73,12 @@ using DistributionFactory = std::function<Result<std::unique_ptr<dist::Distribut
 struct NodeOptions {
   std::string name;  // "name@host" (long names) or "name@shorthost"
   std::string cookie;
-  bool hidden = false;    // connect as a hidden node (not in peers' nodes())
+  bool hidden = false;  // connect as a hidden node (not in peers' nodes())
+  // erl's -connect_all: nodes `global` learns of from a peer get connected.
+  // false: global only talks over connections that exist, so a node a
+  // discovery topology disconnected stays disconnected (with true, global
+  // reconnects it through any peer that still sees it).
+  bool connect_all = true;
   uint32_t creation = 0;  // 0: EPMD's
   std::string listen_address = "0.0.0.0";
   uint16_t listen_port_min = 0;  // 0..0: ephemeral

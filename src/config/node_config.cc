@@ -186,6 +186,7 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
   if (key == "cookie") return store(n.cookie, f.string());
   if (key == "cookie_file") return store(n.cookie_file, f.string());
   if (key == "hidden") return store(n.hidden, f.boolean());
+  if (key == "connect_all") return store(n.connect_all, f.boolean());
   if (key == "ticktime") return store(n.ticktime, f.duration(kSecond, "seconds", true));
   if (key == "listen_address") return store(n.listen_address, f.string());
   if (key == "dist_port") {

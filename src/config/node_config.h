@@ -46,6 +46,7 @@ struct NodeSettings {
   std::optional<std::string> cookie;
   std::optional<std::string> cookie_file;
   std::optional<bool> hidden;
+  std::optional<bool> connect_all;
   std::optional<std::chrono::milliseconds> ticktime;
   std::optional<std::string> listen_address;
   std::optional<uint16_t> port_min;  // inet_dist_listen_min

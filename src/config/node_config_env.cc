@@ -131,6 +131,7 @@ Result<void> apply_node(const Env& env, NodeSettings& node) {
   const std::string port_text = "a port 1..65535";
   for (auto result : {
            read(env, "BEAMLINK_HIDDEN", node.hidden, "true or false", parse_bool),
+           read(env, "BEAMLINK_CONNECT_ALL", node.connect_all, "true or false", parse_bool),
            read(env, "BEAMLINK_TICKTIME", node.ticktime,
                 "a duration above zero (seconds, or like \"5s\")", ticktime),
            read(env, "BEAMLINK_LISTEN_ADDRESS", node.listen_address, "an address", identity),

@@ -149,18 +149,22 @@ std::vector<std::string> GlobalServer::add_to_known(
 }
 
 void GlobalServer::sync_others(Process& self, const std::vector<std::string>& nodes) {
-  // Connects when need be (connect_all); a node that cannot be reached
+  // Connects when need be (NodeOptions::connect_all); a node that cannot be reached
   // gets an extra_nodedown, as global's sync_other sends.
   Term in_sync = gen_cast(tuple(atom("in_sync"), atom(rt_->name()), atom("true")));
   for (const std::string& node : nodes) {
     if (node == rt_->name()) continue;
     auto rt = rt_;
     Pid server = self_;
-    rt_->route(node, tuple(op::REG_SEND, self.pid(), atom(""), atom("global_name_server")), in_sync,
-               [rt, server, node] {
-                 rt->send(rt->anonymous_pid(), server, tuple(atom("extra_nodedown"), atom(node)),
-                          false);
-               });
+    Term control = tuple(op::REG_SEND, self.pid(), atom(""), atom("global_name_server"));
+    auto unreachable = [rt, server, node] {
+      rt->send(rt->anonymous_pid(), server, tuple(atom("extra_nodedown"), atom(node)), false);
+    };
+    if (rt_->options().connect_all) {
+      rt_->route(node, std::move(control), in_sync, unreachable);
+    } else if (!rt_->send_if_connected(node, control, &in_sync)) {
+      unreachable();
+    }
   }
 }
 

@@ -45,10 +45,7 @@ bool contains(const std::vector<Pid>& pids, const Pid& pid) {
 class PgTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    epmd::ServerOptions options;
-    options.addresses = {"127.0.0.1"};
-    options.port = 0;
-    auto server = epmd::Server::start(options);
+    auto server = testing::start_loopback_epmd();
     ASSERT_TRUE(server) << server.error().to_string();
     epmd_ = std::move(*server);
     cookie_ = "pg-" + unique_node_name("c");
@@ -57,12 +54,7 @@ class PgTest : public ::testing::Test {
   }
 
   std::unique_ptr<Node> start_node(const std::string& alive) {
-    NodeOptions options;
-    options.name = alive + "@127.0.0.1";
-    options.cookie = cookie_;
-    options.listen_address = "127.0.0.1";
-    options.epmd_port = epmd_->port();
-    auto node = Node::start(std::move(options));
+    auto node = testing::start_loopback_node(alive, cookie_, epmd_->port());
     EXPECT_TRUE(node) << node.error().to_string();
     return node ? std::move(*node) : nullptr;
   }

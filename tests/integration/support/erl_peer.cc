@@ -54,6 +54,23 @@ BeamlinkTestAgent.loop()
 
 }  // namespace
 
+Result<std::unique_ptr<epmd::Server>> start_loopback_epmd() {
+  epmd::ServerOptions options;
+  options.addresses = {"127.0.0.1"};
+  options.port = 0;
+  return epmd::Server::start(options);
+}
+
+Result<std::unique_ptr<Node>> start_loopback_node(const std::string& alive,
+                                                  const std::string& cookie, uint16_t epmd_port) {
+  NodeOptions options;
+  options.name = alive + "@127.0.0.1";
+  options.cookie = cookie;
+  options.listen_address = "127.0.0.1";
+  options.epmd_port = epmd_port;
+  return Node::start(std::move(options));
+}
+
 std::expected<ErlPeer, std::string> ErlPeer::start(const ErlPeerOptions& options, Node& probe) {
   std::string name = options.alive + "@127.0.0.1";
   std::vector<std::string> erl_flags = {"-kernel", "inet_dist_use_interface", "{127,0,0,1}"};

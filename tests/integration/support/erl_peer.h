@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "beamlink/epmd.h"
 #include "beamlink/node.h"
 #include "beamlink/result.h"
 #include "integration/support/child_process.h"
@@ -37,6 +38,14 @@ struct ErlPeerOptions {
   std::vector<std::string> erl_args;
   std::chrono::milliseconds start_timeout = std::chrono::seconds(30);
 };
+
+// An in-process EPMD on 127.0.0.1 and an ephemeral port, for one test.
+Result<std::unique_ptr<epmd::Server>> start_loopback_epmd();
+
+// A beamlink node `alive@127.0.0.1` listening on 127.0.0.1 and registered
+// with the EPMD on `epmd_port`.
+Result<std::unique_ptr<Node>> start_loopback_node(const std::string& alive,
+                                                  const std::string& cookie, uint16_t epmd_port);
 
 class ErlPeer {
  public:

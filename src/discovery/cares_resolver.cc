@@ -30,16 +30,15 @@ std::string shown(std::string name) {
   return name;
 }
 
-// One lookup of one or more queries (A and AAAA), answered once: when the
-// last query is in, or by the watchdog.
+// One lookup of one query, answered once: when its reply is in, or by the
+// watchdog.
 template <class Answer>
 struct Lookup {
   Lookup(asio::io_context& io, std::string description)
       : deadline(io), what(std::move(description)) {}
 
   asio::steady_timer deadline;
-  std::string what;  // "DNS A/AAAA name", for errors
-  int pending = 0;
+  std::string what;  // "DNS AAAA name", for errors
   bool done = false;
   Answer answer;
   std::optional<Error> error;
@@ -140,33 +139,28 @@ class CaresResolver final : public DnsResolver {
     return set_servers(nameservers);
   }
 
-  void resolve_addresses(const std::string& name, bool ipv4, bool ipv6,
+  void resolve_addresses(const std::string& name, AddressFamily family,
                          AddressCallback done) override {
-    std::string types = ipv4 && ipv6 ? "A/AAAA" : ipv4 ? "A" : "AAAA";
-    auto lookup = start<AddressAnswer>("DNS " + types + " " + shown(name), std::move(done));
-    lookup->pending = (ipv4 ? 1 : 0) + (ipv6 ? 1 : 0);
-    for (int type : {ns_t_a, ns_t_aaaa}) {
-      if ((type == ns_t_a && !ipv4) || (type == ns_t_aaaa && !ipv6)) continue;
-      std::string what = std::string(type == ns_t_a ? "DNS A " : "DNS AAAA ") + shown(name);
-      query(name, type, [lookup, type, what](int status, const unsigned char* reply, int length) {
-        if (classify(status, what, *lookup) == Reply::records) {
-          auto parsed =
-              parse_address_reply(type == ns_t_aaaa, {reply, static_cast<size_t>(length)}, what);
-          if (parsed) {
-            auto& all = lookup->answer.addresses;
-            all.insert(all.end(), parsed->begin(), parsed->end());
-          } else if (!lookup->error) {
-            lookup->error = parsed.error();
-          }
-        }
-        if (--lookup->pending == 0) finish(lookup);
-      });
-    }
+    const bool ipv6 = family == AddressFamily::ipv6;
+    auto lookup =
+        start<AddressAnswer>((ipv6 ? "DNS AAAA " : "DNS A ") + shown(name), std::move(done));
+    query(name, ipv6 ? ns_t_aaaa : ns_t_a,
+          [lookup, ipv6](int status, const unsigned char* reply, int length) {
+            if (classify(status, lookup->what, *lookup) == Reply::records) {
+              auto parsed =
+                  parse_address_reply(ipv6, {reply, static_cast<size_t>(length)}, lookup->what);
+              if (parsed) {
+                lookup->answer.addresses = std::move(*parsed);
+              } else {
+                lookup->error = parsed.error();
+              }
+            }
+            finish(lookup);
+          });
   }
 
   void resolve_srv(const std::string& name, SrvCallback done) override {
     auto lookup = start<SrvAnswer>("DNS SRV " + shown(name), std::move(done));
-    lookup->pending = 1;
     query(name, ns_t_srv, [lookup](int status, const unsigned char* reply, int length) {
       if (classify(status, lookup->what, *lookup) == Reply::records) {
         auto parsed = parse_srv_reply({reply, static_cast<size_t>(length)}, lookup->what);

@@ -31,6 +31,9 @@
 
 namespace beamlink::discovery {
 
+// A records (ipv4) or AAAA records (ipv6).
+enum class AddressFamily { ipv4, ipv6 };
+
 struct AddressAnswer {
   std::vector<std::string> addresses;  // textual, as inet_ntop writes them
   bool name_exists = true;             // false: NXDOMAIN
@@ -55,9 +58,12 @@ class DnsResolver {
 
   virtual ~DnsResolver() = default;
 
-  // A and/or AAAA records of `name` (at least one of ipv4 / ipv6). Both
-  // are asked at once; the lookup fails if either fails.
-  virtual void resolve_addresses(const std::string& name, bool ipv4, bool ipv6,
+  // The A or AAAA records of `name`. One family per lookup, so a caller
+  // that wants both asks both and each answer stands on its own: a short
+  // name's AAAA lookup may fail at the bare name where the search list
+  // ends (REFUSED by a server without an upstream) while its A lookup was
+  // answered under the first search domain.
+  virtual void resolve_addresses(const std::string& name, AddressFamily family,
                                  AddressCallback done) = 0;
   virtual void resolve_srv(const std::string& name, SrvCallback done) = 0;
 };

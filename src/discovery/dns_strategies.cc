@@ -14,6 +14,13 @@
 // list and ndots, as Erlang's inet_res does for libcluster), so a short
 // "myapp-headless" works in a pod; a final '.' makes a name absolute.
 //
+// A and AAAA are separate lookups and each stands on its own: the poll
+// has the addresses of every family that answered, and a family that
+// failed beside one that answered is logged at debug (a short name's AAAA
+// lookup fails where the search list ends, at the bare name, on a DNS
+// server without an upstream, as in an air-gapped cluster). The poll fails
+// only when every family asked failed.
+//
 // A failed lookup keeps the last set (discovery_failed) and breaks an
 // empty streak. An answer with no records - NXDOMAIN (the headless service
 // does not exist) or NODATA (it has no ready pods) - empties the set only
@@ -25,6 +32,7 @@
 
 #include <algorithm>
 #include <asio/steady_timer.hpp>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -53,6 +61,42 @@ struct Found {
   std::vector<std::string> nodes;
   bool name_exists = true;
 };
+
+// The A and AAAA lookups of one poll, as their answers come in (in the
+// order asked, so a joined error always names A first).
+struct FamilyAnswers {
+  size_t pending = 0;
+  std::vector<Result<AddressAnswer>> answers;
+};
+
+// The families of one poll joined, each on its own: the addresses of those
+// that answered (the name exists if one of them says so), and the errors
+// of those that failed beside them. Fails, naming every error, only when
+// every family failed.
+struct JoinedAnswer {
+  Result<AddressAnswer> answer;
+  std::vector<Error> failed_beside;  // failures while another family answered
+};
+
+JoinedAnswer join_families(std::vector<Result<AddressAnswer>> answers) {
+  std::optional<AddressAnswer> joined;
+  std::vector<Error> failures;
+  for (auto& answer : answers) {
+    if (!answer) {
+      failures.push_back(std::move(answer.error()));
+    } else if (!joined) {
+      joined = std::move(*answer);
+    } else {
+      joined->addresses.insert(joined->addresses.end(), answer->addresses.begin(),
+                               answer->addresses.end());
+      joined->name_exists = joined->name_exists || answer->name_exists;
+    }
+  }
+  if (joined) return {std::move(*joined), std::move(failures)};
+  Error all = failures.empty() ? Error{Errc::io, "no address family asked"} : failures.front();
+  for (size_t i = 1; i < failures.size(); ++i) all.message += "; " + failures[i].message;
+  return {std::unexpected(std::move(all)), {}};
+}
 
 class DnsPollingStrategy final : public Strategy {
  public:
@@ -95,13 +139,31 @@ class DnsPollingStrategy final : public Strategy {
         on_found(std::move(found));
       });
     } else {
-      resolver_->resolve_addresses(
-          settings_.name, settings_.ipv4, settings_.ipv6, [this](Result<AddressAnswer> answer) {
-            if (!answer) return on_found(std::unexpected(answer.error()));
-            on_found(
-                Found{.nodes = std::move(answer->addresses), .name_exists = answer->name_exists});
-          });
+      std::vector<AddressFamily> families;
+      if (settings_.ipv4) families.push_back(AddressFamily::ipv4);
+      if (settings_.ipv6) families.push_back(AddressFamily::ipv6);
+      auto poll = std::make_shared<FamilyAnswers>();
+      poll->pending = families.size();
+      poll->answers.resize(families.size());
+      for (size_t i = 0; i < families.size(); ++i) {
+        resolver_->resolve_addresses(settings_.name, families[i],
+                                     [this, poll, i](Result<AddressAnswer> answer) {
+                                       poll->answers[i] = std::move(answer);
+                                       if (--poll->pending == 0) on_families(std::move(*poll));
+                                     });
+      }
     }
+  }
+
+  void on_families(FamilyAnswers poll) {
+    JoinedAnswer joined = join_families(std::move(poll.answers));
+    for (const Error& failed : joined.failed_beside) {
+      host_->log(LogLevel::debug,
+                 query_ + ": " + failed.to_string() + "; the other address family answered");
+    }
+    if (!joined.answer) return on_found(std::unexpected(joined.answer.error()));
+    on_found(Found{.nodes = std::move(joined.answer->addresses),
+                   .name_exists = joined.answer->name_exists});
   }
 
   // `found.nodes` holds hosts on entry.

@@ -20,7 +20,7 @@ using Strings = std::vector<std::string>;
 // What the strategy asked, and the callback the test answers through.
 struct Question {
   std::string name;
-  std::string types;  // "A", "AAAA", "A/AAAA" or "SRV"
+  std::string types;  // "A", "AAAA" or "SRV"
   std::variant<DnsResolver::AddressCallback, DnsResolver::SrvCallback> answer;
 };
 
@@ -38,10 +38,10 @@ class ScriptedResolver final : public DnsResolver {
     log_->destroyed = true;
     log_->questions.clear();  // destroying a resolver drops its callbacks
   }
-  void resolve_addresses(const std::string& name, bool ipv4, bool ipv6,
+  void resolve_addresses(const std::string& name, AddressFamily family,
                          AddressCallback done) override {
-    std::string types = ipv4 && ipv6 ? "A/AAAA" : ipv4 ? "A" : "AAAA";
-    log_->questions.push_back({name, types, std::move(done)});
+    log_->questions.push_back(
+        {name, family == AddressFamily::ipv4 ? "A" : "AAAA", std::move(done)});
   }
   void resolve_srv(const std::string& name, SrvCallback done) override {
     log_->questions.push_back({name, "SRV", std::move(done)});
@@ -78,17 +78,48 @@ class DnsStrategyTest : public ::testing::Test {
     return q;
   }
 
-  void answer(Result<AddressAnswer> reply) {
-    std::get<DnsResolver::AddressCallback>(next_question().answer)(std::move(reply));
-  }
   void answer_srv(Result<SrvAnswer> reply) {
     std::get<DnsResolver::SrvCallback>(next_question().answer)(std::move(reply));
   }
-  void addresses(Strings list) { answer(AddressAnswer{std::move(list), true}); }
-  void no_records() { answer(AddressAnswer{{}, true}); }
-  void nxdomain() { answer(AddressAnswer{{}, false}); }
+  // A poll answered: the IPv4 addresses of `list` as A records, the IPv6
+  // ones as AAAA records.
+  void addresses(const Strings& list) {
+    AddressAnswer a{{}, true};
+    AddressAnswer aaaa{{}, true};
+    for (const auto& address : list) {
+      (address.find(':') == std::string::npos ? a : aaaa).addresses.push_back(address);
+    }
+    answer_families(std::move(a), std::move(aaaa));
+  }
+  void no_records() { answer_families(AddressAnswer{{}, true}, AddressAnswer{{}, true}); }
+  void nxdomain() { answer_families(AddressAnswer{{}, false}, AddressAnswer{{}, false}); }
   void servfail() {
-    answer(fail(Errc::io, "DNS A/AAAA svc: ARES_ESERVFAIL (DNS server returned general failure)"));
+    answer_families(std::unexpected(general_failure("A", "svc")),
+                    std::unexpected(general_failure("AAAA", "svc")));
+  }
+
+  // Answers the next poll: `a` to its A question and `aaaa` to its AAAA
+  // one, both asked at once.
+  void answer_families(Result<AddressAnswer> a, Result<AddressAnswer> aaaa) {
+    Question q = next_question();
+    ASSERT_EQ(q.types, "A");
+    Question q6 = next_question();
+    ASSERT_EQ(q6.types, "AAAA");
+    std::get<DnsResolver::AddressCallback>(q.answer)(std::move(a));
+    std::get<DnsResolver::AddressCallback>(q6.answer)(std::move(aaaa));
+  }
+  static Error refused(const std::string& family, const std::string& name) {
+    return Error{Errc::refused,
+                 "DNS " + family + " " + name + ": ARES_EREFUSED (DNS server refused query)"};
+  }
+  static Error general_failure(const std::string& family, const std::string& name) {
+    return Error{Errc::io, "DNS " + family + " " + name +
+                               ": ARES_ESERVFAIL (DNS server returned general failure)"};
+  }
+  void start_short_service() {
+    start(DnsStrategyKind::kubernetes_dns, {{"service", std::string("myapp-headless")},
+                                            {"application_name", std::string("myapp")},
+                                            {"polling_interval", int64_t{10}}});
   }
 
   StrategyOptions dns_poll(StrategyOptions extra = {}) {
@@ -110,10 +141,15 @@ TEST_F(DnsStrategyTest, KubernetesDnsAsksTheServiceAndNamesNodesByAddress) {
          {"application_name", std::string("myapp")},
          {"polling_interval", int64_t{10}}});
   Question q = next_question();
+  Question q6 = next_question();
   EXPECT_EQ(q.name, "myapp-headless.default.svc.cluster.local");
-  EXPECT_EQ(q.types, "A/AAAA");
+  EXPECT_EQ(q.types, "A");
+  EXPECT_EQ(q6.name, "myapp-headless.default.svc.cluster.local");
+  EXPECT_EQ(q6.types, "AAAA");
   std::get<DnsResolver::AddressCallback>(q.answer)(
-      AddressAnswer{{"10.0.0.2", "fd00::1", "10.0.0.1", "10.0.0.2"}, true});
+      AddressAnswer{{"10.0.0.2", "10.0.0.1", "10.0.0.2"}, true});
+  EXPECT_TRUE(host_.published.empty()) << "published before the AAAA answer";
+  std::get<DnsResolver::AddressCallback>(q6.answer)(AddressAnswer{{"fd00::1"}, true});
   ASSERT_EQ(host_.published.size(), 1u);
   EXPECT_EQ(host_.published[0], (Strings{"myapp@10.0.0.1", "myapp@10.0.0.2", "myapp@fd00::1"}));
   EXPECT_TRUE(strategy_->prunes());
@@ -227,15 +263,68 @@ TEST_F(DnsStrategyTest, AFailedLookupKeepsTheSetAndIsReported) {
   start(DnsStrategyKind::dns_poll, dns_poll());
   addresses({"10.0.0.1", "10.0.0.2"});
   servfail();
-  answer(fail(Errc::timeout, "DNS A/AAAA svc: ARES_ETIMEOUT (no answer within 2000 ms)"));
+  answer_families(fail(Errc::timeout, "DNS A svc: ARES_ETIMEOUT (no answer within 2000 ms)"),
+                  fail(Errc::timeout, "DNS AAAA svc: ARES_ETIMEOUT (no answer within 2000 ms)"));
   EXPECT_EQ(host_.published.size(), 1u);
   ASSERT_EQ(host_.failures.size(), 2u);
   EXPECT_EQ(host_.failures[0],
-            "i/o error: DNS A/AAAA svc: ARES_ESERVFAIL (DNS server returned general failure)");
+            "i/o error: DNS A svc: ARES_ESERVFAIL (DNS server returned general failure); DNS AAAA "
+            "svc: ARES_ESERVFAIL (DNS server returned general failure)");
   EXPECT_NE(host_.failures[1].find("ARES_ETIMEOUT"), std::string::npos);
   // And polling goes on.
   addresses({"10.0.0.3"});
   EXPECT_EQ(host_.published.back(), (Strings{"app@10.0.0.3"}));
+}
+
+// A short service name is completed by the pod's search list; where it
+// ends, at the bare name, a DNS server without an upstream refuses the
+// AAAA question that no search domain answered. The A answer stands alone.
+TEST_F(DnsStrategyTest, EachAddressFamilyStandsOnItsOwn) {
+  start_short_service();
+  answer_families(AddressAnswer{{"10.0.0.2", "10.0.0.3"}, true},
+                  std::unexpected(refused("AAAA", "myapp-headless")));
+  ASSERT_EQ(host_.published.size(), 1u);
+  EXPECT_EQ(host_.published[0], (Strings{"myapp@10.0.0.2", "myapp@10.0.0.3"}));
+  EXPECT_TRUE(host_.failures.empty()) << host_.failures[0];
+  EXPECT_EQ(host_.logged(LogLevel::debug, "DNS AAAA myapp-headless: ARES_EREFUSED"), 1u);
+  EXPECT_EQ(host_.logged(LogLevel::warning, "ARES_EREFUSED"), 0u);
+
+  // And the other way round: AAAA answers, A fails.
+  answer_families(std::unexpected(general_failure("A", "myapp-headless")),
+                  AddressAnswer{{"fd00::2"}, true});
+  ASSERT_EQ(host_.published.size(), 2u);
+  EXPECT_EQ(host_.published[1], (Strings{"myapp@fd00::2"}));
+  EXPECT_TRUE(host_.failures.empty()) << host_.failures[0];
+  EXPECT_EQ(host_.logged(LogLevel::debug, "DNS A myapp-headless: ARES_ESERVFAIL"), 1u);
+}
+
+TEST_F(DnsStrategyTest, BothFamiliesFailingIsAFailedLookup) {
+  start_short_service();
+  answer_families(AddressAnswer{{"10.0.0.2"}, true}, AddressAnswer{{}, true});
+  answer_families(std::unexpected(general_failure("A", "myapp-headless")),
+                  std::unexpected(refused("AAAA", "myapp-headless")));
+  EXPECT_EQ(host_.published.size(), 1u);  // the set is kept
+  ASSERT_EQ(host_.failures.size(), 1u);
+  EXPECT_NE(host_.failures[0].find("DNS A myapp-headless: ARES_ESERVFAIL"), std::string::npos)
+      << host_.failures[0];
+  EXPECT_NE(host_.failures[0].find("DNS AAAA myapp-headless: ARES_EREFUSED"), std::string::npos)
+      << host_.failures[0];
+}
+
+// A family that answers with no records is an answer: with the other
+// family failing, the poll counts as empty, so a deleted service still
+// empties the set after empty_polls, where AAAA always fails.
+TEST_F(DnsStrategyTest, AnEmptyFamilyBesideAFailedOneIsAnEmptyAnswer) {
+  start_short_service();
+  answer_families(AddressAnswer{{"10.0.0.2"}, true},
+                  std::unexpected(refused("AAAA", "myapp-headless")));
+  for (int i = 0; i < 3; ++i) {
+    answer_families(AddressAnswer{{}, false}, std::unexpected(refused("AAAA", "myapp-headless")));
+  }
+  EXPECT_TRUE(host_.failures.empty()) << host_.failures[0];
+  ASSERT_EQ(host_.published.size(), 2u);
+  EXPECT_TRUE(host_.published.back().empty());
+  EXPECT_EQ(host_.logged(LogLevel::info, "NXDOMAIN (3 of 3): the set is now empty"), 1u);
 }
 
 TEST_F(DnsStrategyTest, UnusableTargetsAreDropped) {

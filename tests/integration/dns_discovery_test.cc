@@ -3,7 +3,8 @@
 // through a real dnsmasq whose records the test changes: scale up, scale
 // down, a pod replaced by one with a new address, SRV records, and lookups
 // that fail (SERVFAIL, a server that never answers, REFUSED) or find no
-// service at all.
+// service at all, and a short service name completed by the search list
+// whose AAAA lookup fails while its A lookup is answered.
 //
 // All nodes share one basename, so one EPMD could not hold them: they run
 // without EPMD on one distribution port, each on its own address, as pods
@@ -114,16 +115,18 @@ class DnsDiscoveryTest : public ::testing::Test {
     std::ofstream(path) << text;
     return path;
   }
-  std::string kubernetes_dns(int empty_polls = 3) {
-    return config("strategy = \"kubernetes_dns\"\nservice = \"" + kService +
+  std::string kubernetes_dns(int empty_polls = 3, const std::string& service = kService) {
+    return config("strategy = \"kubernetes_dns\"\nservice = \"" + service +
                   "\"\napplication_name = \"" + app_ +
                   "\"\nempty_polls = " + std::to_string(empty_polls) + "\n");
   }
 
-  RunningNode& start_node(int host, const std::string& config_file) {
+  RunningNode& start_node(int host, const std::string& config_file,
+                          const testing::EnvOverrides& env = {}) {
     uint16_t health = testing::free_port();
     auto child = ChildProcess::spawn({kCli, "node", "--config", config_file, "--name", name(host),
-                                      "--health-port", std::to_string(health)});
+                                      "--health-port", std::to_string(health)},
+                                     env);
     EXPECT_TRUE(child) << child.error();
     nodes_[host] = std::make_unique<RunningNode>(name(host), health, std::move(*child));
     RunningNode& node = *nodes_[host];
@@ -156,6 +159,46 @@ class DnsDiscoveryTest : public ::testing::Test {
         limit);
   }
   bool peers_become(const std::map<int, Hosts>& want) { return become(want, false); }
+
+  // libcluster's Kubernetes.DNS takes `service` short, as "app-headless",
+  // and the pod's search list completes it. The server answers under
+  // cluster.local only; the bare name, where the search list ends, goes
+  // to `upstream` (none: REFUSED, as an air-gapped cluster's DNS answers).
+  // The A lookup is answered under the first search domain; the AAAA
+  // lookup finds no record under any of them (NODATA, NXDOMAIN) and ends
+  // with the bare name's failure, `rcode`. Two nodes must still mesh on
+  // their A records, with no discovery error.
+  void short_service_meshes_although_aaaa_fails(const std::string& upstream, int rcode,
+                                                const std::string& status_name) {
+    testing::DnsRecords records = serving({2, 3});
+    records.local_zones = {"cluster.local"};
+    records.upstream = upstream;
+    ASSERT_NO_FATAL_FAILURE(start_dns(records));
+    const std::string short_name = "app-headless";
+    // The failure is the server's own: the bare name fails, the full one
+    // has A records and no AAAA record (NODATA).
+    ASSERT_EQ(testing::dns_rcode("127.0.0.1", dns_->port(), short_name, 28), rcode);
+    ASSERT_EQ(testing::dns_rcode("127.0.0.1", dns_->port(), kService, 28), 0);
+    ASSERT_EQ(testing::dns_rcode("127.0.0.1", dns_->port(), kService, 1), 0);
+
+    // The search list of a pod in namespace "default" (c-ares reads
+    // LOCALDOMAIN as resolv.conf's `search` line).
+    const testing::EnvOverrides pod_search = {
+        {"LOCALDOMAIN", "default.svc.cluster.local svc.cluster.local cluster.local"},
+        {"BEAMLINK_LOG_LEVEL", "debug"}};
+    std::string discovering = kubernetes_dns(3, short_name);
+    start_node(2, discovering, pod_search);
+    start_node(3, discovering, pod_search);
+    ASSERT_TRUE(peers_become({{2, {3}}, {3, {2}}})) << last_ << logs();
+    for (int host : {2, 3}) {
+      auto s = status(host);
+      ASSERT_TRUE(s);
+      EXPECT_EQ(s->discovery_errors, 0u) << s->json;
+      // The failed family is reported, at debug, beside the good one.
+      std::string log = nodes_[host]->process.output();
+      EXPECT_NE(log.find("AAAA " + short_name + ": " + status_name), std::string::npos) << log;
+    }
+  }
 
   std::string logs() {
     std::string out = "--- dnsmasq\n" + (dns_ ? dns_->output() : std::string());
@@ -217,7 +260,8 @@ TEST_F(DnsDiscoveryTest, DnsPollNamesIpv4AndIpv6Pods) {
   ASSERT_NO_FATAL_FAILURE(start_dns(testing::DnsRecords{
       .hosts = {{query, "127.0.0.2"}, {query, "127.0.0.3"}, {query, "fd00:0::5"}},
       .srv = {},
-      .local_zones = {"#"}}));
+      .local_zones = {"#"},
+      .upstream = {}}));
   start_node(2, config("strategy = \"dns_poll\"\nquery = \"" + query + "\"\nnode_basename = \"" +
                        app_ + "\"\n"));
   Strings want = {app_ + "@127.0.0.3", app_ + "@fd00::5"};
@@ -309,7 +353,8 @@ TEST_F(DnsDiscoveryTest, FailedLookupsKeepTheMembers) {
   silent.reset();
 
   // A server that does not serve the zone at all.
-  ASSERT_TRUE(dns_->restart({.hosts = {}, .srv = {}, .local_zones = {}})) << dns_->output();
+  ASSERT_TRUE(dns_->restart({.hosts = {}, .srv = {}, .local_zones = {}, .upstream = {}}))
+      << dns_->output();
   ASSERT_EQ(testing::dns_rcode("127.0.0.1", port, kService, 1), 5);
   expect_kept("ARES_EREFUSED");
 
@@ -326,6 +371,18 @@ TEST_F(DnsDiscoveryTest, FailedLookupsKeepTheMembers) {
     EXPECT_NE(emptied, std::string::npos) << log;
     EXPECT_LT(second, disconnect) << "disconnected before the third empty answer:\n" << log;
   }
+}
+
+TEST_F(DnsDiscoveryTest, KubernetesDnsShortServiceMeshesWhenAaaaIsRefused) {
+  short_service_meshes_although_aaaa_fails("", 5, "ARES_EREFUSED");
+}
+
+TEST_F(DnsDiscoveryTest, KubernetesDnsShortServiceMeshesWhenAaaaGetsServfail) {
+  uint16_t port = testing::free_port();
+  auto failing = BrokenDnsServer::start(BrokenDnsServer::Mode::servfail, "127.0.0.1", port);
+  ASSERT_TRUE(failing);
+  short_service_meshes_although_aaaa_fails("127.0.0.1#" + std::to_string(port), 2,
+                                           "ARES_ESERVFAIL");
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using discovery::AddressAnswer;
+using discovery::AddressFamily;
 using discovery::DnsResolver;
 using discovery::SrvAnswer;
 using testing::BrokenDnsServer;
@@ -75,11 +76,11 @@ class CaresResolverTest : public ::testing::Test {
     ASSERT_TRUE(outcome.result) << "no answer in 10 s";
   }
 
-  Outcome<AddressAnswer> addresses(DnsResolver& r, const std::string& name, bool ipv4 = true,
-                                   bool ipv6 = true) {
+  Outcome<AddressAnswer> addresses(DnsResolver& r, const std::string& name,
+                                   AddressFamily family = AddressFamily::ipv4) {
     Outcome<AddressAnswer> outcome;
     auto start = Clock::now();
-    r.resolve_addresses(name, ipv4, ipv6, [&, start](Result<AddressAnswer> answer) {
+    r.resolve_addresses(name, family, [&, start](Result<AddressAnswer> answer) {
       outcome.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
       if (answer) std::sort(answer->addresses.begin(), answer->addresses.end());
       outcome.result = std::move(answer);
@@ -102,16 +103,12 @@ class CaresResolverTest : public ::testing::Test {
 
 TEST_F(CaresResolverTest, AAndAaaaRecords) {
   auto r = dnsmasq_resolver();
-  auto both = addresses(*r, kPods);
-  ASSERT_TRUE(*both.result) << both.result->error().message;
-  EXPECT_EQ((*both.result)->addresses, (Strings{"127.0.0.2", "127.0.0.3", "::1"}));
-  EXPECT_TRUE((*both.result)->name_exists);
-
-  auto v4 = addresses(*r, kPods, true, false);
-  ASSERT_TRUE(*v4.result);
+  auto v4 = addresses(*r, kPods, AddressFamily::ipv4);
+  ASSERT_TRUE(*v4.result) << v4.result->error().message;
   EXPECT_EQ((*v4.result)->addresses, (Strings{"127.0.0.2", "127.0.0.3"}));
-  auto v6 = addresses(*r, kPods, false, true);
-  ASSERT_TRUE(*v6.result);
+  EXPECT_TRUE((*v4.result)->name_exists);
+  auto v6 = addresses(*r, kPods, AddressFamily::ipv6);
+  ASSERT_TRUE(*v6.result) << v6.result->error().message;
   EXPECT_EQ((*v6.result)->addresses, (Strings{"::1"}));
 }
 
@@ -122,7 +119,7 @@ TEST_F(CaresResolverTest, NxdomainAndNodataAreAnswersWithoutRecords) {
   EXPECT_TRUE((*gone.result)->addresses.empty());
   EXPECT_FALSE((*gone.result)->name_exists);
 
-  auto nodata = addresses(*r, "v4only.default.svc.cluster.local", false, true);
+  auto nodata = addresses(*r, "v4only.default.svc.cluster.local", AddressFamily::ipv6);
   ASSERT_TRUE(*nodata.result) << nodata.result->error().message;
   EXPECT_TRUE((*nodata.result)->addresses.empty());
   EXPECT_TRUE((*nodata.result)->name_exists);
@@ -154,18 +151,43 @@ TEST_F(CaresResolverTest, AShortNameIsCompletedFromTheSearchList) {
   ::setenv("LOCALDOMAIN", "other.svc.cluster.local default.svc.cluster.local", 1);
   auto r = dnsmasq_resolver();
   ::unsetenv("LOCALDOMAIN");
-  auto answer = addresses(*r, "pods", true, false);
+  auto answer = addresses(*r, "pods");
   ASSERT_TRUE(*answer.result) << answer.result->error().message;
   EXPECT_EQ((*answer.result)->addresses, (Strings{"127.0.0.2", "127.0.0.3"}));
-  auto absolute = addresses(*r, "pods.", true, false);
+  auto absolute = addresses(*r, "pods.");
   ASSERT_TRUE(*absolute.result) << absolute.result->error().message;
   EXPECT_FALSE((*absolute.result)->name_exists);
+}
+
+// A short name's two families end differently on a server that answers
+// only its own zone and has no upstream, as in an air-gapped cluster: the
+// A lookup is answered under the first search domain; the AAAA lookup
+// finds no record under any (NODATA, then NXDOMAIN) and ends at the bare
+// name, which is REFUSED. Each family is its own lookup, so the A answer
+// is not lost with the AAAA failure (the strategies join them).
+TEST_F(CaresResolverTest, AShortNamesAaaaFailsWhereItsAIsAnswered) {
+  testing::DnsRecords records;
+  records.hosts = {{"v4only.default.svc.cluster.local", "127.0.0.9"}};
+  records.local_zones = {"cluster.local"};
+  ASSERT_TRUE(dnsmasq_->restart(records)) << dnsmasq_->output();
+  ASSERT_EQ(testing::dns_rcode("127.0.0.1", dnsmasq_->port(), "v4only", 28), 5);
+  ::setenv("LOCALDOMAIN", "default.svc.cluster.local svc.cluster.local cluster.local", 1);
+  auto r = dnsmasq_resolver();
+  ::unsetenv("LOCALDOMAIN");
+  auto a = addresses(*r, "v4only", AddressFamily::ipv4);
+  ASSERT_TRUE(*a.result) << a.result->error().message;
+  EXPECT_EQ((*a.result)->addresses, (Strings{"127.0.0.9"}));
+  auto aaaa = addresses(*r, "v4only", AddressFamily::ipv6);
+  ASSERT_FALSE(*aaaa.result);
+  EXPECT_EQ(aaaa.result->error().code, Errc::refused);
+  EXPECT_EQ(aaaa.result->error().message,
+            "DNS AAAA v4only: ARES_EREFUSED (DNS server refused query)");
 }
 
 // 100 A records do not fit a 512-byte UDP answer: c-ares asks again over TCP.
 TEST_F(CaresResolverTest, AnAnswerTooBigForUdpComesOverTcp) {
   auto r = dnsmasq_resolver();
-  auto many = addresses(*r, "many.default.svc.cluster.local", true, false);
+  auto many = addresses(*r, "many.default.svc.cluster.local");
   ASSERT_TRUE(*many.result) << many.result->error().message;
   EXPECT_EQ((*many.result)->addresses.size(), 100u);
 }
@@ -174,12 +196,14 @@ TEST_F(CaresResolverTest, ManyLookupsAtOnce) {
   auto r = dnsmasq_resolver();
   int answered = 0;
   for (int i = 0; i < 20; ++i) {
-    r->resolve_addresses(kPods, true, true, [&](const Result<AddressAnswer>& answer) {
-      size_t found = 0;
-      if (answer.has_value()) found = answer.value().addresses.size();
-      EXPECT_EQ(found, 3u);
-      ++answered;
-    });
+    const bool ipv6 = i % 2 == 1;
+    r->resolve_addresses(kPods, ipv6 ? AddressFamily::ipv6 : AddressFamily::ipv4,
+                         [&, ipv6](const Result<AddressAnswer>& answer) {
+                           size_t found = 0;
+                           if (answer.has_value()) found = answer.value().addresses.size();
+                           EXPECT_EQ(found, ipv6 ? 1u : 2u);
+                           ++answered;
+                         });
   }
   for (auto deadline = Clock::now() + 10s; answered < 20 && Clock::now() < deadline;) {
     io_.restart();
@@ -194,7 +218,7 @@ TEST_F(CaresResolverTest, RefusedIsAnError) {
   ASSERT_TRUE(dnsmasq_->restart(no_zones)) << dnsmasq_->output();
   ASSERT_EQ(testing::dns_rcode("127.0.0.1", dnsmasq_->port(), "x.example.org", 1), 5);
   auto r = dnsmasq_resolver();
-  auto refused = addresses(*r, "x.example.org", true, false);
+  auto refused = addresses(*r, "x.example.org");
   ASSERT_FALSE(*refused.result);
   EXPECT_EQ(refused.result->error().code, Errc::refused);
   EXPECT_EQ(refused.result->error().message,
@@ -245,7 +269,7 @@ TEST_F(CaresResolverTest, TheNextServerAnswersWhenTheFirstIsSilent) {
   // Absolute: each search-list try would wait for the silent server again.
   auto answer = addresses(*r, kPods + ".");
   ASSERT_TRUE(*answer.result) << answer.result->error().message;
-  EXPECT_EQ((*answer.result)->addresses.size(), 3u);
+  EXPECT_EQ((*answer.result)->addresses.size(), 2u);
   EXPECT_LT(answer.took, 1000ms);
 }
 
@@ -259,11 +283,11 @@ TEST_F(CaresResolverTest, TheNextServerAnswersWhenTheFirstFails) {
   auto r = resolver({failing, dnsmasq_->endpoint()});
   auto answer = addresses(*r, kPods);
   ASSERT_TRUE(*answer.result) << answer.result->error().message;
-  EXPECT_EQ((*answer.result)->addresses.size(), 3u);
+  EXPECT_EQ((*answer.result)->addresses.size(), 2u);
   EXPECT_GE(broken->questions(), 1u);
 
   auto both_fail = resolver({failing, failing});
-  auto failed = addresses(*both_fail, kPods, true, false);
+  auto failed = addresses(*both_fail, kPods);
   ASSERT_FALSE(*failed.result);
   EXPECT_EQ(failed.result->error().message,
             "DNS A " + kPods + ": ARES_ECONNREFUSED (Could not contact DNS servers)");
@@ -275,7 +299,8 @@ TEST_F(CaresResolverTest, DestroyingTheResolverCancelsItsLookups) {
   ASSERT_TRUE(silent);
   auto r = resolver({"127.0.0.1:" + std::to_string(port)}, 200ms);
   bool called = false;
-  r->resolve_addresses(kPods, true, true, [&](Result<AddressAnswer>) { called = true; });
+  r->resolve_addresses(kPods, AddressFamily::ipv4, [&](Result<AddressAnswer>) { called = true; });
+  r->resolve_addresses(kPods, AddressFamily::ipv6, [&](Result<AddressAnswer>) { called = true; });
   r->resolve_srv(kPods, [&](Result<SrvAnswer>) { called = true; });
   io_.run_for(20ms);
   r.reset();

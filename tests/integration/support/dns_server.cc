@@ -104,6 +104,7 @@ std::expected<void, std::string> Dnsmasq::launch(const DnsRecords& records) {
   write_file(dir_ + "/hosts", hosts_text(records.hosts));
   std::string conf;
   for (const auto& zone : records.local_zones) conf += "local=/" + zone + "/\n";
+  if (!records.upstream.empty()) conf += "server=" + records.upstream + "\n";
   for (const auto& srv : records.srv) {
     conf += "srv-host=" + srv.service + "," + srv.target + "," + std::to_string(srv.port) + "," +
             std::to_string(srv.priority) + "," + std::to_string(srv.weight) + "\n";

@@ -4,7 +4,8 @@
 //    (replaced and re-read on SIGHUP) and SRV records from its config file
 //    (changed by restarting it on the same address and port). Names under
 //    `local_zones` that it does not know are NXDOMAIN (no records of the
-//    type: NODATA); any other unknown name is REFUSED (it has no upstream).
+//    type: NODATA); any other unknown name is REFUSED (it has no upstream),
+//    or, with an `upstream`, forwarded there and answered as it answers.
 //  * BrokenDnsServer: a UDP socket that answers every question with
 //    SERVFAIL, or never answers at all.
 // dnsmasq never binds anything but the given address (--bind-interfaces),
@@ -39,6 +40,9 @@ struct DnsRecords {
   // Zones answered from these records only; "#" is every name, so no
   // name a resolver's search list makes up is ever REFUSED.
   std::vector<std::string> local_zones = {"#"};
+  // "address#port" of a server names outside local_zones are forwarded to
+  // (dnsmasq relays its SERVFAIL); empty: none, so they are REFUSED.
+  std::string upstream;
 };
 
 class Dnsmasq {

@@ -13,20 +13,35 @@
 //   with a timestamp, not understood by libcluster), replay_window (30s),
 //   heartbeat_interval (1000 ms; libcluster waits a random 1..5000 ms),
 //   jitter (0.5: each wait is the interval scaled by a random factor in
-//   [1 - jitter, 1 + jitter]), max_packet (1500 bytes), max_nodes (10000).
+//   [1 - jitter, 1 + jitter]), max_packet (1500 bytes), max_nodes (10000),
+//   node_timeout (a node not heard from for this long is forgotten; default
+//   30 s or 10 heartbeat intervals, whichever is longer; 0: never, as
+//   libcluster; at least 3 heartbeat intervals).
 // A multicast_addr that is not a multicast address is sent to directly by
 // unicast and no group is joined (two fixed hosts, or tests on loopback).
 //
 // Behaviour: one heartbeat at start, then one per (jittered) interval. Each
-// heartbeat from another node adds it to the set, which only grows (as
-// libcluster's gossip never disconnects: prunes() is false). Bad packets are
-// host.dropped(); own heartbeats (multicast loop) are ignored.
+// heartbeat from another node adds it to the set. A node not heard from for
+// node_timeout leaves the set (checked at each of our heartbeats, by the
+// host's clock), so a name that died in a rolling restart is not redialled
+// forever; its next heartbeat brings it back. Leaving the set never
+// disconnects: prunes() is false, as libcluster's gossip never disconnects,
+// so a connected node stays connected and is only no longer redialled
+// should it drop. Bad packets are host.dropped(); own heartbeats (multicast
+// loop) are ignored.
+//
+// The default node_timeout: libcluster waits a random 1..5000 ms between
+// heartbeats and UDP may lose a few, so 30 s is six of its longest waits
+// and twenty of ours (1 s + 50 %); a dead name is forgotten within half a
+// minute of a rolling restart, a live one is not dropped for a few lost
+// datagrams. With a longer heartbeat_interval, 10 intervals.
+#include <algorithm>
 #include <asio/ip/multicast.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/steady_timer.hpp>
+#include <map>
 #include <memory>
 #include <random>
-#include <set>
 
 #include "discovery/gossip_packet.h"
 #include "discovery/option_reader.h"
@@ -37,6 +52,8 @@ namespace {
 
 using asio::ip::address_v4;
 using asio::ip::udp;
+using namespace std::chrono_literals;
+using TimePoint = std::chrono::steady_clock::time_point;
 
 struct GossipSettings {
   uint16_t port = 45892;
@@ -48,6 +65,7 @@ struct GossipSettings {
   std::chrono::milliseconds heartbeat_interval{1000};
   double jitter = 0.5;
   size_t max_nodes = 10000;
+  std::chrono::milliseconds node_timeout{30000};  // 0: never
   gossip::PacketConfig packet;
 };
 
@@ -87,6 +105,8 @@ class GossipSession : public std::enable_shared_from_this<GossipSession> {
   void schedule_heartbeat();
   void receive();
   void handle(std::span<const uint8_t> datagram);
+  void expire();
+  void publish();
 
   StrategyHost& host_;
   GossipSettings settings_;
@@ -97,7 +117,7 @@ class GossipSession : public std::enable_shared_from_this<GossipSession> {
   udp::endpoint destination_;
   udp::endpoint sender_;
   std::vector<uint8_t> buffer_;
-  std::set<std::string> heard_;
+  std::map<std::string, TimePoint> heard_;  // node -> when last heard
   std::mt19937_64 rng_;
   bool stopped_ = false;
   bool send_failing_ = false;
@@ -143,6 +163,7 @@ Result<void> GossipSession::open() {
 }
 
 void GossipSession::send_heartbeat() {
+  expire();
   auto packet = codec_.encode(host_.self(), std::chrono::system_clock::now());
   if (!packet) {
     host_.log(LogLevel::error, "cannot encode a heartbeat: " + packet.error().to_string());
@@ -202,15 +223,42 @@ void GossipSession::handle(std::span<const uint8_t> datagram) {
     host_.dropped("from " + from + ": " + node.error().message);
     return;
   }
-  if (*node == host_.self() || heard_.contains(*node)) return;
+  if (*node == host_.self()) return;
+  if (auto known = heard_.find(*node); known != heard_.end()) {
+    known->second = host_.now();
+    return;
+  }
   if (heard_.size() >= settings_.max_nodes) {
     host_.dropped("from " + from + ": " + *node + " is over max_nodes (" +
                   std::to_string(settings_.max_nodes) + ")");
     return;
   }
-  heard_.insert(*node);
+  heard_.emplace(*node, host_.now());
   host_.log(LogLevel::debug, "heard " + *node + " from " + from);
-  host_.publish(std::vector<std::string>(heard_.begin(), heard_.end()));
+  publish();
+}
+
+void GossipSession::expire() {
+  if (settings_.node_timeout.count() == 0) return;
+  const TimePoint now = host_.now();
+  const size_t before = heard_.size();
+  std::erase_if(heard_, [&](const auto& entry) {
+    const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - entry.second);
+    if (silent < settings_.node_timeout) return false;
+    host_.log(LogLevel::info, "forgetting " + entry.first + ": not heard from for " +
+                                  std::to_string(silent.count()) + " ms (node_timeout " +
+                                  std::to_string(settings_.node_timeout.count()) +
+                                  " ms); not redialled, not disconnected");
+    return true;
+  });
+  if (heard_.size() != before) publish();
+}
+
+void GossipSession::publish() {
+  std::vector<std::string> nodes;
+  nodes.reserve(heard_.size());
+  for (const auto& [node, heard] : heard_) nodes.push_back(node);
+  host_.publish(std::move(nodes));
 }
 
 class GossipStrategy final : public Strategy {
@@ -296,11 +344,18 @@ Result<std::unique_ptr<Strategy>> make_gossip_strategy(const TopologySpec& spec)
   if (auto interval = options.duration("heartbeat_interval")) s.heartbeat_interval = *interval;
   if (auto size = options.integer("max_packet", 64, 65507)) s.packet.max_packet = *size;
   if (auto most = options.integer("max_nodes", 1, 1'000'000)) s.max_nodes = *most;
+  auto node_timeout = options.duration("node_timeout");
 
   if (secret && secret->empty()) options.invalid("secret", "must not be empty");
   if (authenticated && !secret) options.invalid("authenticated", "needs a secret");
   if (s.packet.replay_window.count() <= 0) options.invalid("replay_window", "must be > 0");
   if (s.heartbeat_interval.count() < 10) options.invalid("heartbeat_interval", "must be >= 10ms");
+  s.node_timeout =
+      node_timeout.value_or(std::max<std::chrono::milliseconds>(30s, 10 * s.heartbeat_interval));
+  if (s.node_timeout.count() != 0 && s.node_timeout < 3 * s.heartbeat_interval) {
+    options.invalid("node_timeout", "must be 0 (never) or at least 3 heartbeat intervals (" +
+                                        std::to_string(3 * s.heartbeat_interval.count()) + " ms)");
+  }
   if (auto done = options.finish(); !done) return std::unexpected(done.error());
 
   if (secret) {

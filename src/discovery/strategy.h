@@ -50,6 +50,9 @@ class StrategyHost {
   // Input from outside refused (a bad packet): log at debug, count it.
   virtual void dropped(std::string_view why) = 0;
   virtual void log(LogLevel level, std::string_view message) = 0;
+  // The time strategies decide by (expiry of nodes not heard from): the
+  // steady clock, or a test's.
+  virtual std::chrono::steady_clock::time_point now() { return std::chrono::steady_clock::now(); }
 
   // Runs `work` on a worker thread; `done` runs on the strategy thread
   // unless the strategy was stopped meanwhile.
@@ -62,8 +65,10 @@ class Strategy {
   virtual Result<void> start(StrategyHost& host) = 0;
   virtual void stop() = 0;
   // Whether a node leaving the set is disconnected (static lists, EPMD,
-  // DNS, Kubernetes). Gossip only ever adds, as libcluster's does: a
-  // missed heartbeat is not a departure.
+  // DNS, Kubernetes). Gossip never disconnects, as libcluster's: a
+  // missed heartbeat is not a departure (a node silent for its
+  // node_timeout leaves the set, so it is no longer dialled, and stays
+  // connected if it is).
   virtual bool prunes() const { return true; }
   // The longest wait between connect retries for this topology's nodes
   // (libcluster's `timeout` option); nullopt: the reconciler's backoff_max.

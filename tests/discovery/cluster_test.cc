@@ -1,14 +1,18 @@
 // Cluster with real in-process nodes and a real EPMD daemon on 127.0.0.1:
-// formation, the startup wait and its required form, readiness, hooks.
+// formation, the startup wait and its required form, readiness, hooks, and
+// gossiped nodes that fall silent.
 #include "beamlink/cluster.h"
 
 #include <gtest/gtest.h>
 
+#include <asio/ip/udp.hpp>
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "beamlink/epmd.h"
 #include "beamlink/node.h"
+#include "discovery/gossip_packet.h"
 
 namespace beamlink {
 namespace {
@@ -156,6 +160,80 @@ TEST_F(ClusterTest, BadTopologyFailsBeforeAnythingStarts) {
   ASSERT_FALSE(cluster);
   EXPECT_EQ(cluster.error().code, Errc::invalid_argument);
   EXPECT_NE(cluster.error().message.find("hosts must be a list of strings"), std::string::npos);
+}
+
+// Gossiped nodes that fall silent leave the set after node_timeout: the
+// connected one stays connected (gossip never disconnects), the one that
+// never answered is no longer dialled.
+TEST_F(ClusterTest, GossipForgetsSilentNodesWithoutDisconnectingThem) {
+  auto a = start_node("a");
+  ASSERT_TRUE(a);
+  asio::io_context io;
+  asio::ip::udp::socket peer(io,
+                             asio::ip::udp::endpoint(asio::ip::make_address_v4("127.0.0.2"), 0));
+  const uint16_t port = peer.local_endpoint().port();  // free on 127.0.0.2: the strategy's too
+  ClusterOptions options;
+  options.topologies.push_back({"gossip",
+                                "gossip",
+                                {{"port", int64_t{port}},
+                                 {"if_addr", std::string("127.0.0.1")},
+                                 {"multicast_addr", std::string("127.0.0.2")},
+                                 {"heartbeat_interval", int64_t{50}},
+                                 {"node_timeout", int64_t{300}}}});
+  options.reconciler.backoff_initial = 20ms;
+  options.reconciler.backoff_max = 50ms;
+  std::mutex mutex;
+  std::set<std::string> connected;
+  std::map<std::string, int> attempts;
+  std::vector<std::string> disconnected;
+  std::vector<std::string> lines;
+  options.hooks.connect = [&](std::string_view node) -> Result<void> {
+    std::lock_guard lock(mutex);
+    attempts[std::string(node)]++;
+    if (node != "live@h") return fail(Errc::refused, "nobody there");
+    connected.emplace(node);
+    return {};
+  };
+  options.hooks.disconnect = [&](std::string_view node) {
+    std::lock_guard lock(mutex);
+    disconnected.emplace_back(node);
+  };
+  options.hooks.list_nodes = [&] {
+    std::lock_guard lock(mutex);
+    return std::vector<std::string>(connected.begin(), connected.end());
+  };
+  options.logger = [&](LogLevel, std::string_view, std::string_view message) {
+    std::lock_guard lock(mutex);
+    lines.emplace_back(message);
+  };
+  auto cluster = Cluster::start(*a, options);
+  ASSERT_TRUE(cluster) << cluster.error().message;
+  const asio::ip::udp::endpoint strategy(asio::ip::make_address_v4("127.0.0.1"), port);
+  for (const char* node : {"live@h", "dead@h"}) {
+    peer.send_to(asio::buffer(*discovery::gossip::heartbeat_plaintext(node)), strategy);
+  }
+  auto locked = [&](auto check) {
+    std::lock_guard lock(mutex);
+    return check();
+  };
+  ASSERT_TRUE(eventually(
+      [&] {
+        return locked([&] { return connected.contains("live@h") && attempts["dead@h"] >= 2; });
+      },
+      5s));
+  // No more heartbeats: both are forgotten, 300 ms after they were heard.
+  ASSERT_TRUE(eventually([&] { return (*cluster)->status()[0].desired.empty(); }, 5s));
+  const int dials = locked([&] { return attempts["dead@h"]; });
+  std::this_thread::sleep_for(300ms);  // six backoff_max periods: a wanted node is redialled
+  (*cluster)->stop();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(attempts["dead@h"], dials);
+  EXPECT_EQ(attempts["live@h"], 1);
+  EXPECT_TRUE(connected.contains("live@h"));
+  EXPECT_TRUE(disconnected.empty());
+  size_t forgotten = 0;
+  for (const auto& line : lines) forgotten += line.starts_with("forgetting ") ? 1 : 0;
+  EXPECT_EQ(forgotten, 2u);
 }
 
 }  // namespace

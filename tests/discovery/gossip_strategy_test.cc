@@ -1,8 +1,11 @@
 // The gossip strategy over real UDP sockets on loopback, by unicast only
 // (a multicast_addr that is not a multicast address is sent to directly):
 // 127.0.0.1 and 127.0.0.2 share one port, each side sending to the other.
+// Expiry of silent nodes is decided by the host's clock, which the tests
+// move by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <asio/io_context.hpp>
 #include <asio/ip/udp.hpp>
 #include <chrono>
@@ -29,6 +32,7 @@ class FakeHost final : public StrategyHost {
   void discovery_failed(const Error& error) override { failures.push_back(error.to_string()); }
   void dropped(std::string_view why) override { drops.emplace_back(why); }
   void log(LogLevel, std::string_view message) override { logs.emplace_back(message); }
+  std::chrono::steady_clock::time_point now() override { return clock; }
   void run_blocking(std::function<void()> work, std::function<void()> done) override {
     work();
     done();
@@ -38,6 +42,7 @@ class FakeHost final : public StrategyHost {
   std::vector<std::string> failures;
   std::vector<std::string> drops;
   std::vector<std::string> logs;
+  std::chrono::steady_clock::time_point clock{};  // moved only by the test
 
  private:
   asio::io_context io_;
@@ -93,8 +98,15 @@ TEST(GossipStrategy, OptionsAreChecked) {
                         {"heartbeat_interval", int64_t{500}},
                         {"jitter", 0.25},
                         {"max_packet", int64_t{1500}},
-                        {"max_nodes", int64_t{100}}}),
+                        {"max_nodes", int64_t{100}},
+                        {"node_timeout", std::string("45s")}}),
             "made");
+  EXPECT_EQ(make_error({{"node_timeout", int64_t{0}}}), "made");
+  EXPECT_EQ(make_error({{"heartbeat_interval", int64_t{50}}, {"node_timeout", int64_t{150}}}),
+            "made");
+  EXPECT_EQ(make_error({{"heartbeat_interval", int64_t{50}}, {"node_timeout", int64_t{149}}}),
+            "topology 'gossip_test' (strategy gossip): option node_timeout must be 0 (never) or "
+            "at least 3 heartbeat intervals (150 ms)");
   EXPECT_EQ(make_error({{"if_addr", std::string("nowhere")}}),
             "topology 'gossip_test' (strategy gossip): option if_addr must be an IPv4 address, "
             "got \"nowhere\"");
@@ -204,6 +216,27 @@ class GossipReceive : public ::testing::Test {
     EXPECT_EQ(host_.published.size(), publishes);
   }
 
+  // Runs the strategy until the peer has received `count` more of its
+  // heartbeats: each one is a point where the expiry check has run.
+  void own_heartbeats(int count) {
+    std::vector<uint8_t> buffer(2000);
+    udp::endpoint from;
+    while (peer_.available() > 0) peer_.receive_from(asio::buffer(buffer), from);
+    int heard = 0;
+    ASSERT_TRUE(run_until(host_.io(), [&] {
+      while (peer_.available() > 0) {
+        peer_.receive_from(asio::buffer(buffer), from);
+        ++heard;
+      }
+      return heard >= count;
+    }));
+  }
+  bool logged(std::string_view text) const {
+    return std::any_of(host_.logs.begin(), host_.logs.end(), [&](const std::string& line) {
+      return line.find(text) != std::string::npos;
+    });
+  }
+
   uint16_t port_ = 0;
   asio::io_context peer_io_;
   udp::socket peer_{peer_io_};
@@ -262,6 +295,69 @@ TEST_F(GossipReceive, AuthenticatedModeRefusesCbc) {
   send_and_settle(*gossip::PacketCodec::create(gcm)->encode("x@h", now - 1h), 2, 0);
   EXPECT_NE(host_.drops.back().find("outside the replay window"), std::string::npos);
   send_and_settle(*gossip::PacketCodec::create(gcm)->encode("x@h", now), 2, 1);
+}
+
+// A node not heard from for node_timeout leaves the set; one that keeps
+// sending stays; a forgotten node that speaks again comes back. The check
+// runs at each of the strategy's own heartbeats (every 50 ms here), by the
+// host's clock, which only the test moves.
+TEST_F(GossipReceive, NodesNotHeardFromForNodeTimeoutAreForgotten) {
+  ASSERT_NO_FATAL_FAILURE(start({{"node_timeout", std::string("10s")}}));
+  send_and_settle(*gossip::heartbeat_plaintext("live@h"), 0, 1);
+  send_and_settle(*gossip::heartbeat_plaintext("dead@h"), 0, 2);
+  EXPECT_EQ(host_.published.back(), (std::vector<std::string>{"dead@h", "live@h"}));
+
+  host_.clock += 6s;
+  send_and_settle(*gossip::heartbeat_plaintext("live@h"), 0, 2);  // heard again: not published
+  ASSERT_NO_FATAL_FAILURE(own_heartbeats(2));  // the check ran, at 6 s: both stay
+  EXPECT_EQ(host_.published.size(), 2u);
+
+  host_.clock += 5s;  // dead@h silent for 11 s, live@h for 5 s
+  ASSERT_TRUE(run_until(host_.io(), [&] { return host_.published.size() == 3; }));
+  EXPECT_EQ(host_.published.back(), std::vector<std::string>{"live@h"});
+  EXPECT_TRUE(logged("forgetting dead@h: not heard from for 11000 ms (node_timeout 10000 ms)"));
+
+  host_.clock += 10s;
+  ASSERT_TRUE(run_until(host_.io(), [&] { return host_.published.size() == 4; }));
+  EXPECT_TRUE(host_.published.back().empty());
+
+  send_and_settle(*gossip::heartbeat_plaintext("dead@h"), 0, 5);  // back from the dead
+  EXPECT_EQ(host_.published.back(), std::vector<std::string>{"dead@h"});
+  ASSERT_NO_FATAL_FAILURE(own_heartbeats(2));
+  EXPECT_EQ(host_.published.size(), 5u);
+}
+
+// With no node_timeout given, a silent node is forgotten after 30 s (10
+// heartbeat intervals would be less), not kept forever.
+TEST_F(GossipReceive, TheDefaultForgetsASilentNodeAfterThirtySeconds) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  send_and_settle(*gossip::heartbeat_plaintext("gone@h"), 0, 1);
+  host_.clock += 29s;
+  ASSERT_NO_FATAL_FAILURE(own_heartbeats(2));
+  EXPECT_EQ(host_.published.size(), 1u);
+  host_.clock += 1s;
+  ASSERT_TRUE(run_until(host_.io(), [&] { return host_.published.size() == 2; }));
+  EXPECT_TRUE(host_.published.back().empty());
+}
+
+// node_timeout 0 keeps every node heard, as libcluster does.
+TEST_F(GossipReceive, NodeTimeoutZeroNeverForgets) {
+  ASSERT_NO_FATAL_FAILURE(start({{"node_timeout", int64_t{0}}}));
+  send_and_settle(*gossip::heartbeat_plaintext("x@h"), 0, 1);
+  host_.clock += 24h;
+  ASSERT_NO_FATAL_FAILURE(own_heartbeats(2));
+  EXPECT_EQ(host_.published.size(), 1u);
+}
+
+// A forgotten node frees its place under max_nodes for a new one.
+TEST_F(GossipReceive, AForgottenNodeFreesItsPlaceUnderMaxNodes) {
+  ASSERT_NO_FATAL_FAILURE(start({{"max_nodes", int64_t{1}}, {"node_timeout", std::string("1s")}}));
+  send_and_settle(*gossip::heartbeat_plaintext("old@h"), 0, 1);
+  send_and_settle(*gossip::heartbeat_plaintext("new@h"), 1, 1);  // over max_nodes
+  host_.clock += 1s;
+  ASSERT_TRUE(run_until(host_.io(), [&] { return host_.published.size() == 2; }));
+  send_and_settle(*gossip::heartbeat_plaintext("new@h"), 1, 3);
+  EXPECT_EQ(host_.published.back(), std::vector<std::string>{"new@h"});
 }
 
 TEST_F(GossipReceive, KeepsSendingHeartbeats) {

@@ -304,7 +304,7 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
     reader_back_at_.store(stamp(Clock::now()), std::memory_order_relaxed);
     auto count = co_await transport_->read_some(std::span(buffer.data() + end, room));
     const auto read_at = stamp(Clock::now());
-    reader_back_at_.store(0, std::memory_order_relaxed);  // away until the next read
+    reader_back_at_.store(0, std::memory_order_relaxed);      // away until the next read
     last_byte_at_.store(read_at, std::memory_order_relaxed);  // any bytes prove life
     if (!count) {
       shut_down(count.error().code == Errc::closed && !closed()
@@ -370,10 +370,10 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
 
   const auto silence = detector_.silence(now);
   if (probing && detector_.suspect(now) && !verdict_pending_.exchange(true)) {
-    const std::string reason =
-        "no answer from " + peer_.name + " for " + std::to_string(ms(silence)) +
-        " ms (liveness timeout " + std::to_string(ms(detector_.timeout())) + " ms, " +
-        std::to_string(config_.liveness_timeout.count()) + " ms configured)";
+    const std::string reason = "no answer from " + peer_.name + " for " +
+                               std::to_string(ms(silence)) + " ms (liveness timeout " +
+                               std::to_string(ms(detector_.timeout())) + " ms, " +
+                               std::to_string(config_.liveness_timeout.count()) + " ms configured)";
     asio::post(strand_, [self = shared_from_this(), last_byte, reason] {
       self->confirm_dead(last_byte, reason);
     });
@@ -392,14 +392,16 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
   inline_armed_.store(true, std::memory_order_relaxed);
   // While probing, tick when we have been quiet for liveness_probe less a
   // slot: a beamlink peer then hears from us before it would probe us.
-  const auto quiet_limit = probing ? std::min<Clock::duration>(
-                                         tick_interval, std::max<Clock::duration>(
-                                                            config_.liveness_probe - period, period))
-                                   : Clock::duration(tick_interval);
+  const auto quiet_limit =
+      probing
+          ? std::min<Clock::duration>(
+                tick_interval, std::max<Clock::duration>(config_.liveness_probe - period, period))
+          : Clock::duration(tick_interval);
   const Clock::time_point written{Clock::duration(last_written_.load(std::memory_order_relaxed))};
   // A slot's worth of slack: ticks go out at the slot where the limit falls.
   if (now - written + period / 2 >= quiet_limit) send_tick();
-  return now + (probing ? Clock::duration(period) : std::min<Clock::duration>(period, tick_interval));
+  return now +
+         (probing ? Clock::duration(period) : std::min<Clock::duration>(period, tick_interval));
 }
 
 void ConnectionImpl::confirm_dead(Clock::rep heard, const std::string& reason) {

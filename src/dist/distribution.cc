@@ -68,9 +68,9 @@ DistributionImpl::DistributionImpl(const DistOptions& options, DistSink& sink)
       random_(std::random_device{}()) {
   options_.logger = safe_logger(options_.logger, stats_.failures);
   check_period_ = check_period_for(options_);
-  scheduler_ = std::make_shared<TickScheduler>(
-      asio::make_strand(*io_), check_period_,
-      [this](const std::string& what) { count_failure(what); });
+  scheduler_ =
+      std::make_shared<TickScheduler>(asio::make_strand(*io_), check_period_,
+                                      [this](const std::string& what) { count_failure(what); });
 }
 
 void DistributionImpl::count_failure(const std::string& what) const {
@@ -205,13 +205,12 @@ asio::awaitable<void> DistributionImpl::accept_loop() {
     }
     auto strand = asio::make_strand(*io_);
     auto state = std::make_shared<IncomingState>();
-    asio::co_spawn(strand, incoming(std::move(socket), state),
-                   root_guard("incoming handshake", [this, state] {
-                     if (state->counted && !state->over) {
-                       attempt_over(state->peer, nullptr,
-                                    Error{Errc::closed, "incoming handshake failed"});
-                     }
-                   }));
+    asio::co_spawn(
+        strand, incoming(std::move(socket), state), root_guard("incoming handshake", [this, state] {
+          if (state->counted && !state->over) {
+            attempt_over(state->peer, nullptr, Error{Errc::closed, "incoming handshake failed"});
+          }
+        }));
   }
 }
 

@@ -72,8 +72,8 @@ class FailureDetector {
   double std_dev_ms() const;
 
   FailureDetectorOptions options_;
-  TimePoint last_heartbeat_;  // the latest proof of life (intervals run from it)
-  TimePoint counted_from_;    // silence counts from here (>= last_heartbeat_)
+  TimePoint last_heartbeat_;      // the latest proof of life (intervals run from it)
+  TimePoint counted_from_;        // silence counts from here (>= last_heartbeat_)
   std::deque<double> intervals_;  // ms
   double sum_ = 0;
   double sum_squares_ = 0;

@@ -53,7 +53,11 @@ void DistributionImpl::connect(const std::string& node, Done done) {
     attempt->strand = asio::make_strand(*io_);
     entry.outgoing = attempt;
   }
-  asio::co_spawn(attempt->strand, outgoing(node, attempt), asio::detached);
+  asio::co_spawn(attempt->strand, outgoing(node, attempt),
+                 root_guard("connecting to " + node, [this, node, attempt] {
+                   attempt_over(node, attempt.get(),
+                                Error{Errc::closed, "connecting to " + node + ": internal error"});
+                 }));
 }
 
 HandshakeConfig DistributionImpl::handshake_config() {
@@ -170,16 +174,18 @@ asio::awaitable<void> DistributionImpl::outgoing(std::string node,
   attempt_over(node, attempt.get(), error);
 }
 
-asio::awaitable<void> DistributionImpl::incoming(tcp::socket socket) {
+asio::awaitable<void> DistributionImpl::incoming(tcp::socket socket,
+                                                 std::shared_ptr<IncomingState> state) {
   auto executor = co_await asio::this_coro::executor;
   auto transport = make_tcp_transport(std::move(socket), executor);
-  bool counted = false;  // admit_incoming counted us in the peer's entry
-  auto handshake = Handshake::acceptor(
-      handshake_config(),
-      [this, &counted](const std::string& peer) { return admit_incoming(peer, counted); });
+  auto handshake = Handshake::acceptor(handshake_config(), [this, state](const std::string& peer) {
+    state->peer = peer;
+    return admit_incoming(peer, state->counted);
+  });
   auto outcome = co_await run_handshake(*transport, handshake, options_.setup_time);
   const std::string peer = handshake.peer().name;
   if (outcome) {
+    state->over = true;
     connection_ready(std::move(transport), std::move(*outcome), false,
                      handshake.status() == kStatusAlive);
     co_return;
@@ -194,7 +200,8 @@ asio::awaitable<void> DistributionImpl::incoming(tcp::socket socket) {
     log(LogLevel::warning, "connection from " + (peer.empty() ? transport->remote() : peer) +
                                " failed: " + error.message);
   }
-  if (counted) attempt_over(peer, nullptr, error);
+  state->over = true;
+  if (state->counted) attempt_over(state->peer, nullptr, error);
 }
 
 PeerState DistributionImpl::admit_incoming(const std::string& peer, bool& counted) {
@@ -243,6 +250,9 @@ void DistributionImpl::connection_ready(std::unique_ptr<Transport> transport,
   config.fragment_size = options_.fragment_size;
   config.logger = options_.logger;
   config.keep_alive = io_;
+  config.failures = stats_.failures;
+  config.scheduler = scheduler_;
+  config.check_period = check_period_;
   auto connection = std::make_shared<ConnectionImpl>(
       std::move(transport), outcome.peer, initiated_by_us, std::move(config), sink_,
       [this](const std::shared_ptr<ConnectionImpl>& gone) { connection_gone(gone); });
@@ -286,13 +296,21 @@ void DistributionImpl::connection_ready(std::unique_ptr<Transport> transport,
   connection->start(std::move(outcome.leftover));
   // Answer connect() callers only once the sink has seen connection_up, so a
   // caller never holds a connection the node runtime does not know yet.
-  connection->after_start([connection, waiters = std::move(waiters)] {
+  connection->after_start([this, connection, waiters = std::move(waiters)] {
     Result<std::shared_ptr<Connection>> result = std::shared_ptr<Connection>(connection);
     if (connection->closed()) {
       result = fail(Errc::closed,
                     "connection with " + connection->peer().name + " closed as it started");
     }
-    for (const auto& waiter : waiters) waiter(result);
+    for (const auto& waiter : waiters) {
+      try {
+        waiter(result);
+      } catch (const std::exception& e) {
+        count_failure(std::string("connect callback threw: ") + e.what());
+      } catch (...) {
+        count_failure("connect callback threw");
+      }
+    }
   });
 }
 
@@ -330,7 +348,15 @@ void DistributionImpl::connection_gone(const std::shared_ptr<ConnectionImpl>& co
 void DistributionImpl::answer(std::vector<Done> waiters,
                               const Result<std::shared_ptr<Connection>>& result) {
   for (auto& waiter : waiters) {
-    asio::post(*io_, [waiter = std::move(waiter), result] { waiter(result); });
+    asio::post(*io_, [this, waiter = std::move(waiter), result] {
+      try {
+        waiter(result);
+      } catch (const std::exception& e) {
+        count_failure(std::string("connect callback threw: ") + e.what());
+      } catch (...) {
+        count_failure("connect callback threw");
+      }
+    });
   }
 }
 

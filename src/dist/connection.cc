@@ -31,6 +31,24 @@ long long ms(Clock::duration duration) {
   return std::chrono::duration_cast<milliseconds>(duration).count();
 }
 
+Clock::rep stamp(Clock::time_point t) {
+  return t.time_since_epoch().count();
+}
+
+Clock::time_point at(Clock::rep rep) {
+  return Clock::time_point(Clock::duration(rep));
+}
+
+// A gather write still in flight after this long is blocked on the peer.
+constexpr milliseconds kBlockedWrite{5};
+
+FailureDetectorOptions detector_options(const ConnectionConfig& config) {
+  FailureDetectorOptions options;
+  options.min_timeout = config.liveness_timeout;
+  options.max_timeout = std::max(config.liveness_timeout, config.ticktime);
+  return options;
+}
+
 }  // namespace
 
 ConnectionImpl::ConnectionImpl(std::unique_ptr<Transport> transport, PeerInfo peer,
@@ -47,7 +65,7 @@ ConnectionImpl::ConnectionImpl(std::unique_ptr<Transport> transport, PeerInfo pe
       format_{(peer_.flags & DFLAG_FRAGMENTS) != 0, std::max<size_t>(config_.fragment_size, 1)},
       dist_reader_(ReassemblyLimits{config_.max_frame_size, 64}),
       wake_timer_(strand_),
-      tick_timer_(strand_) {
+      detector_(detector_options(config_), Clock::now()) {
   queue_.emplace_back();
   queue_.back().reserve(64u << 10);
 }
@@ -55,15 +73,25 @@ ConnectionImpl::ConnectionImpl(std::unique_ptr<Transport> transport, PeerInfo pe
 ConnectionImpl::~ConnectionImpl() = default;
 
 void ConnectionImpl::log(LogLevel level, const std::string& message) const {
-  if (config_.logger) config_.logger(level, message);
+  if (!config_.logger) return;
+  try {
+    config_.logger(level, message);
+  } catch (...) {  // a logger that throws is counted, never fatal
+    if (config_.failures) config_.failures->fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void ConnectionImpl::count_failure(const std::string& what) const {
+  if (config_.failures) config_.failures->fetch_add(1, std::memory_order_relaxed);
+  log(LogLevel::error, what);
 }
 
 void ConnectionImpl::start(std::vector<uint8_t> leftover) {
   auto self = shared_from_this();
   asio::post(strand_, [self, leftover = std::move(leftover)]() mutable {
     const auto now = Clock::now();
-    self->last_received_ = self->last_probe_ = now;
-    self->last_written_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+    self->last_byte_at_.store(stamp(now), std::memory_order_relaxed);
+    self->last_written_.store(stamp(now), std::memory_order_relaxed);
     if (self->closed()) {  // closed before it started: never reported
       self->down_reported_ = true;
       self->transport_->close();
@@ -71,21 +99,35 @@ void ConnectionImpl::start(std::vector<uint8_t> leftover) {
       return;
     }
     self->up_reported_ = true;
-    self->sink_.connection_up(self);
+    try {
+      self->sink_.connection_up(self);
+    } catch (const std::exception& e) {
+      self->count_failure("connection_up handler threw: " + std::string(e.what()));
+      self->shut_down(std::string("connection_up handler threw: ") + e.what());
+      return;
+    } catch (...) {
+      self->count_failure("connection_up handler threw");
+      self->shut_down("connection_up handler threw");
+      return;
+    }
     // Each coroutine holds the connection; a thrown exception becomes a reason.
     auto on_exit = [self](std::exception_ptr error) {
       if (!error) return;
+      std::string reason = "internal error";
       try {
         std::rethrow_exception(error);
       } catch (const std::exception& e) {
-        self->shut_down(std::string("internal error: ") + e.what());
+        reason += std::string(": ") + e.what();
       } catch (...) {
-        self->shut_down("internal error");
       }
+      self->count_failure("connection with " + self->peer_.name + ": " + reason);
+      self->shut_down(reason);
     };
     asio::co_spawn(self->strand_, self->reader(std::move(leftover)), on_exit);
     asio::co_spawn(self->strand_, self->writer(), on_exit);
-    asio::co_spawn(self->strand_, self->ticker(), on_exit);
+    if (self->config_.scheduler) {
+      self->config_.scheduler->add(std::weak_ptr<Ticked>(self), now + self->config_.check_period);
+    }
   });
 }
 
@@ -187,12 +229,18 @@ asio::awaitable<void> ConnectionImpl::writer() {
       buffers.emplace_back(chunk.data(), chunk.size());
       total += chunk.size();
     }
+    const auto started = Clock::now();
+    write_started_at_.store(stamp(started), std::memory_order_relaxed);
     auto written = co_await transport_->write(buffers);
+    write_started_at_.store(0, std::memory_order_relaxed);
     if (!written) {
       shut_down(written.error().message);
       co_return;
     }
     mark_written(total);
+    if (const auto now = Clock::now(); now - started >= kBlockedWrite) {
+      unblocked_at_.store(stamp(now), std::memory_order_relaxed);  // the peer read: alive
+    }
     // Keep one drained chunk's capacity for the next swap.
     writing_.resize(1);
     writing_.front().clear();
@@ -237,10 +285,7 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
         if (closed()) co_return;
       }
     }
-    if (frames > 0) {
-      last_received_ = Clock::now();
-      stats_.frames_received.fetch_add(frames, std::memory_order_relaxed);
-    }
+    if (frames > 0) stats_.frames_received.fetch_add(frames, std::memory_order_relaxed);
     // Keep the partial frame at the front, with room for all of it.
     if (begin > 0) {
       std::copy(buffer.begin() + static_cast<ptrdiff_t>(begin),
@@ -256,7 +301,11 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
       buffer.shrink_to_fit();
     }
     const size_t room = buffer.size() - end;
+    reader_back_at_.store(stamp(Clock::now()), std::memory_order_relaxed);
     auto count = co_await transport_->read_some(std::span(buffer.data() + end, room));
+    const auto read_at = stamp(Clock::now());
+    reader_back_at_.store(0, std::memory_order_relaxed);      // away until the next read
+    last_byte_at_.store(read_at, std::memory_order_relaxed);  // any bytes prove life
     if (!count) {
       shut_down(count.error().code == Errc::closed && !closed()
                     ? "connection closed by " + peer_.name
@@ -297,54 +346,82 @@ void ConnectionImpl::send_probe() {
   if (send(control, &payload)) stats_.probes_sent.fetch_add(1, std::memory_order_relaxed);
 }
 
-asio::awaitable<void> ConnectionImpl::ticker() {
+Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration stall) {
+  if (closed()) return Clock::time_point::max();
+  stats_.checks.fetch_add(1, std::memory_order_relaxed);
+  const auto period = std::max(config_.check_period, milliseconds(1));
   const unsigned intensity = std::max(config_.tick_intensity, 1u);
   const milliseconds tick_interval =
       std::max(milliseconds(1), config_.ticktime / static_cast<int>(intensity));
   const bool probing = config_.liveness_probe.count() > 0;
-  // While probing, tick whenever we have been quiet for half of
-  // liveness_probe, checked every third of it: a beamlink peer then never
-  // hears nothing from us for liveness_probe (at most 1/2 + 1/3 of it), so
-  // two beamlink nodes never probe each other while both live; only slow
-  // tickers (Erlang, every 15 s) and silent peers are probed. A peer busy
-  // sending us a backlog still hears from us, though its probes wait
-  // behind that backlog.
-  const milliseconds quiet_limit =
-      probing ? std::min(tick_interval, config_.liveness_probe / 2) : tick_interval;
-  milliseconds period = tick_interval;
-  if (probing) period = std::min(period, std::max(milliseconds(5), config_.liveness_probe / 3));
-  for (;;) {
-    tick_timer_.expires_after(period);
-    co_await tick_timer_.async_wait(kNoThrow);
-    if (closed()) co_return;
-    const auto now = Clock::now();
-    const auto silent = now - last_received_;
-    if (probing && silent >= config_.liveness_timeout) {
-      shut_down("no answer from " + peer_.name + " for " + std::to_string(ms(silent)) +
-                " ms (liveness timeout " + std::to_string(config_.liveness_timeout.count()) +
-                " ms)");
-      co_return;
-    }
-    if (silent >= config_.ticktime) {
-      shut_down("net_tick_timeout: nothing from " + peer_.name + " for " +
-                std::to_string(ms(silent)) + " ms");
-      co_return;
-    }
-    if (probing && silent >= config_.liveness_probe &&
-        now - last_probe_ >= config_.liveness_probe) {
-      last_probe_ = now;
-      send_probe();
-    }
-    inline_armed_.store(true, std::memory_order_relaxed);
-    const Clock::time_point written{Clock::duration(last_written_.load(std::memory_order_relaxed))};
-    if (now - written >= quiet_limit) {
-      // The writer moves it again when the tick is out.
-      last_written_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
-      if (enqueue(kTickFrame)) stats_.ticks_sent.fetch_add(1, std::memory_order_relaxed);
-    }
+
+  // What we heard, and when we could not have.
+  const Clock::rep last_byte = last_byte_at_.load(std::memory_order_relaxed);
+  detector_.heard(at(last_byte));
+  const Clock::rep back = reader_back_at_.load(std::memory_order_relaxed);
+  detector_.excuse(back == 0 ? now : at(back));  // away: we are not listening
+  const Clock::rep writing = write_started_at_.load(std::memory_order_relaxed);
+  if (writing != 0 && now - at(writing) >= kBlockedWrite) {
+    detector_.excuse(now);  // the peer is not reading what we send (its answers wait)
+  } else {
+    detector_.excuse(at(unblocked_at_.load(std::memory_order_relaxed)));
   }
+  detector_.discount(stall);
+
+  const auto silence = detector_.silence(now);
+  if (probing && detector_.suspect(now) && !verdict_pending_.exchange(true)) {
+    const std::string reason = "no answer from " + peer_.name + " for " +
+                               std::to_string(ms(silence)) + " ms (liveness timeout " +
+                               std::to_string(ms(detector_.timeout())) + " ms, " +
+                               std::to_string(config_.liveness_timeout.count()) + " ms configured)";
+    asio::post(strand_, [self = shared_from_this(), last_byte, reason] {
+      self->confirm_dead(last_byte, reason);
+    });
+  }
+  // Erlang's rule, whatever we were doing: nothing at all for net_ticktime.
+  const auto quiet = now - std::max(at(last_byte), back == 0 ? now : at(back));
+  if (quiet >= config_.ticktime) {
+    close("net_tick_timeout: nothing from " + peer_.name + " for " + std::to_string(ms(quiet)) +
+          " ms");
+    return Clock::time_point::max();
+  }
+  if (probing && silence >= config_.liveness_probe && now - last_probe_ >= config_.liveness_probe) {
+    last_probe_ = now;
+    send_probe();
+  }
+  inline_armed_.store(true, std::memory_order_relaxed);
+  // While probing, tick when we have been quiet for liveness_probe less a
+  // slot: a beamlink peer then hears from us before it would probe us.
+  const auto quiet_limit =
+      probing
+          ? std::min<Clock::duration>(
+                tick_interval, std::max<Clock::duration>(config_.liveness_probe - period, period))
+          : Clock::duration(tick_interval);
+  const Clock::time_point written{Clock::duration(last_written_.load(std::memory_order_relaxed))};
+  // A slot's worth of slack: ticks go out at the slot where the limit falls.
+  if (now - written + period / 2 >= quiet_limit) send_tick();
+  return now +
+         (probing ? Clock::duration(period) : std::min<Clock::duration>(period, tick_interval));
 }
 
+void ConnectionImpl::confirm_dead(Clock::rep heard, const std::string& reason) {
+  verdict_pending_.store(false);
+  if (closed()) return;
+  // Bytes read since the verdict, or a reader busy with what it read, save the peer.
+  if (last_byte_at_.load(std::memory_order_relaxed) != heard ||
+      reader_back_at_.load(std::memory_order_relaxed) == 0) {
+    stats_.suspicions_withdrawn.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  shut_down(reason);
+}
+
+void ConnectionImpl::send_tick() {
+  // The writer moves it again when the tick is out.
+  last_written_.store(stamp(Clock::now()), std::memory_order_relaxed);
+  // Inline when the writer is idle: one send(2) from here, no hand-off.
+  if (enqueue(kTickFrame, nullptr, true)) stats_.ticks_sent.fetch_add(1, std::memory_order_relaxed);
+}
 void ConnectionImpl::close(std::string reason) {
   if (closing_.exchange(true, std::memory_order_acq_rel)) return;  // already closing
   asio::post(strand_,
@@ -361,10 +438,17 @@ void ConnectionImpl::shut_down(const std::string& reason) {
   }
   transport_->close();
   wake_timer_.cancel();
-  tick_timer_.cancel();
   auto self = shared_from_this();
   if (up_reported_) log(LogLevel::info, "connection with " + peer_.name + " down: " + reason);
-  if (up_reported_) sink_.connection_down(self, reason);
+  if (up_reported_) {
+    try {
+      sink_.connection_down(self, reason);
+    } catch (const std::exception& e) {  // the peer table must still hear of it
+      count_failure("connection_down handler threw: " + std::string(e.what()));
+    } catch (...) {
+      count_failure("connection_down handler threw");
+    }
+  }
   if (on_down_) on_down_(self);
 }
 

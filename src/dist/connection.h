@@ -6,11 +6,22 @@
 // (bounded by max_frame_size) and hands messages to the sink; the writer
 // coroutine swaps the whole send queue out under a short lock and writes it
 // with one gather write per wake-up, so many small messages share one
-// system call; a timer coroutine sends ticks and liveness probes and drops a
-// silent peer (see DistOptions in distribution.h). While probing is on, a
-// tick also goes out whenever nothing was written for liveness_probe, so a
-// peer flooding us (its probes queued behind its own backlog) still hears
-// from us.
+// system call. The node's TickScheduler calls check() every slot: it sends
+// ticks and liveness probes and asks the FailureDetector whether the peer
+// is dead (see "Liveness" below and DistOptions in distribution.h). While
+// probing is on, a tick also goes out whenever nothing was written for
+// liveness_probe less one slot, so a beamlink peer never needs to probe us,
+// and a peer flooding us still hears from us.
+//
+// Liveness: any bytes read prove the peer alive (the reader stamps each
+// read, not each completed frame: a 10 MiB message takes a while). The
+// detector does not count silence while our reader was away from the
+// socket (delivering what it read), while our writes to the peer were
+// blocked (a blocked write that completes proves the peer read), or while
+// the scheduler itself ran late (our process or io threads stalled). A
+// verdict is confirmed on the connection's strand before it closes: bytes
+// read meanwhile save the peer. With our writes blocked only net_ticktime
+// (and the send timeout) can drop the peer.
 //
 // send() may be called from any thread: it encodes into a thread-local
 // scratch buffer, then appends the bytes to the queue's current chunk under
@@ -39,6 +50,8 @@
 
 #include "dist/dist_header.h"
 #include "dist/distribution.h"
+#include "dist/failure_detector.h"
+#include "dist/tick_scheduler.h"
 #include "dist/transport.h"
 
 namespace beamlink::dist {
@@ -56,6 +69,11 @@ struct ConnectionConfig {
   size_t max_frame_size = 256u << 20;
   size_t fragment_size = 64u << 10;
   Logger logger;
+  // Exceptions caught at this connection's roots and callbacks (node-wide).
+  std::shared_ptr<std::atomic<uint64_t>> failures;
+  // The node's one timer; the connection registers itself in start().
+  std::shared_ptr<TickScheduler> scheduler;
+  std::chrono::milliseconds check_period{250};  // the scheduler's slot
 };
 
 // Counters for tests and benchmarks. Read with relaxed ordering.
@@ -66,9 +84,13 @@ struct ConnectionStats {
   std::atomic<uint64_t> frames_received{0};
   std::atomic<uint64_t> ticks_sent{0};
   std::atomic<uint64_t> probes_sent{0};
+  std::atomic<uint64_t> checks{0};  // liveness checks by the scheduler
+  // Verdicts withdrawn on confirmation (bytes arrived meanwhile).
+  std::atomic<uint64_t> suspicions_withdrawn{0};
 };
 
 class ConnectionImpl final : public Connection,
+                             public Ticked,
                              public std::enable_shared_from_this<ConnectionImpl> {
  public:
   using Clock = std::chrono::steady_clock;
@@ -93,10 +115,12 @@ class ConnectionImpl final : public Connection,
   bool initiated_by_us() const { return initiated_by_us_; }
   const ConnectionStats& stats() const { return stats_; }
 
+  // Ticked: ticks, probes and the failure detector (scheduler's strand).
+  Clock::time_point check(Clock::time_point now, Clock::duration stall) override;
+
  private:
   asio::awaitable<void> reader(std::vector<uint8_t> leftover);
   asio::awaitable<void> writer();
-  asio::awaitable<void> ticker();
   // Queues already-framed bytes (or writes them inline when `may_inline`
   // and the fast path is open). Returns false once closed.
   bool enqueue(std::span<const uint8_t> frames, std::vector<uint8_t>* whole = nullptr,
@@ -106,9 +130,14 @@ class ConnectionImpl final : public Connection,
   void handle(DistMessage& message);
   bool is_probe_reply(const Term& control) const;
   void send_probe();
+  void send_tick();
+  // On the strand: closes for `reason` unless bytes came after `heard`.
+  void confirm_dead(Clock::rep heard, const std::string& reason);
   // On the strand: closes the transport and reports connection_down once.
   void shut_down(const std::string& reason);
   void log(LogLevel level, const std::string& message) const;
+  // Counts an exception caught at a root or around a callback, and logs it.
+  void count_failure(const std::string& what) const;
 
   std::shared_ptr<void> keep_alive_;  // first member: destroyed last
   std::unique_ptr<Transport> transport_;
@@ -137,12 +166,21 @@ class ConnectionImpl final : public Connection,
   // Strand-only state.
   std::vector<std::vector<uint8_t>> writing_;
   asio::steady_timer wake_timer_;
-  asio::steady_timer tick_timer_;
   bool up_reported_ = false;
   bool down_reported_ = false;
-  std::chrono::steady_clock::time_point last_received_;
-  std::chrono::steady_clock::time_point last_probe_;
+
+  // Liveness stamps (Clock reps), written by the reader and writer on the
+  // strand and read by check() on the scheduler's strand.
+  std::atomic<Clock::rep> last_byte_at_{0};      // the latest read's bytes
+  std::atomic<Clock::rep> reader_back_at_{0};    // reading since (0: away, handling)
+  std::atomic<Clock::rep> write_started_at_{0};  // a gather write in flight since (0: none)
+  std::atomic<Clock::rep> unblocked_at_{0};      // a blocked write last completed
+
+  // Scheduler-strand-only state (check()).
+  FailureDetector detector_;
+  Clock::time_point last_probe_;
   uint32_t probe_counter_ = 0;
+  std::atomic<bool> verdict_pending_{false};  // a confirm_dead is posted
 };
 
 }  // namespace beamlink::dist

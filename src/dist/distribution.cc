@@ -17,6 +17,32 @@ namespace {
 
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 
+// The logger everything in src/dist uses: a throwing user logger is counted.
+Logger safe_logger(Logger inner, std::shared_ptr<std::atomic<uint64_t>> failures) {
+  if (!inner) return inner;
+  return [inner = std::move(inner), failures](LogLevel level, std::string_view message) {
+    try {
+      inner(level, message);
+    } catch (...) {
+      failures->fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+}
+
+// The scheduler's slot: a quarter of liveness_probe while probing (a silent
+// peer is then dropped within a quarter probe of its timeout), else a
+// quarter of the tick interval.
+std::chrono::milliseconds check_period_for(const DistOptions& options) {
+  using std::chrono::milliseconds;
+  const unsigned intensity = std::max(options.tick_intensity, 1u);
+  const milliseconds tick_interval =
+      std::max(milliseconds(1), options.ticktime / static_cast<int>(intensity));
+  const milliseconds base = options.liveness_probe.count() > 0
+                                ? std::min(options.liveness_probe, tick_interval)
+                                : tick_interval;
+  return std::max(milliseconds(5), base / 4);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Distribution>> Distribution::start(const DistOptions& options,
@@ -39,7 +65,33 @@ DistributionImpl::DistributionImpl(const DistOptions& options, DistSink& sink)
       work_(io_->get_executor()),
       control_(asio::make_strand(*io_)),
       acceptor_(control_),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()) {
+  options_.logger = safe_logger(options_.logger, stats_.failures);
+  check_period_ = check_period_for(options_);
+  scheduler_ =
+      std::make_shared<TickScheduler>(asio::make_strand(*io_), check_period_,
+                                      [this](const std::string& what) { count_failure(what); });
+}
+
+void DistributionImpl::count_failure(const std::string& what) const {
+  stats_.failures->fetch_add(1, std::memory_order_relaxed);
+  log(LogLevel::error, what);
+}
+
+std::function<void(std::exception_ptr)> DistributionImpl::root_guard(
+    std::string what, std::function<void()> cleanup) {
+  return [this, what = std::move(what), cleanup = std::move(cleanup)](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      count_failure(what + " failed: " + e.what());
+    } catch (...) {
+      count_failure(what + " failed: unknown exception");
+    }
+    if (cleanup) cleanup();
+  };
+}
 
 DistributionImpl::~DistributionImpl() {
   stop();
@@ -52,8 +104,21 @@ void DistributionImpl::log(LogLevel level, const std::string& message) const {
 Result<void> DistributionImpl::start() {
   if (auto listening = listen(); !listening) return listening;
   for (unsigned i = 0; i < options_.io_threads; ++i) {
-    threads_.emplace_back([io = io_] { io->run(); });
+    // The last root: a handler that throws ends that handler, not the node.
+    threads_.emplace_back([this, io = io_] {
+      for (;;) {
+        try {
+          io->run();
+          return;
+        } catch (const std::exception& e) {
+          count_failure(std::string("io thread: handler threw: ") + e.what());
+        } catch (...) {
+          count_failure("io thread: handler threw");
+        }
+      }
+    });
   }
+  scheduler_->start();
   if (options_.use_epmd) {
     if (auto registered = register_with_epmd(); !registered) {
       stop();
@@ -64,7 +129,7 @@ Result<void> DistributionImpl::start() {
     while (creation_ < 4) creation_ = static_cast<uint32_t>(random_());
   }
   if (options_.creation != 0) creation_ = options_.creation;
-  asio::co_spawn(control_, accept_loop(), asio::detached);
+  asio::co_spawn(control_, accept_loop(), root_guard("accept loop"));
   log(LogLevel::info, "node " + options_.node_name + " listening on " + options_.listen_address +
                           ":" + std::to_string(listen_port_) + " (creation " +
                           std::to_string(creation_) + ")");
@@ -139,7 +204,13 @@ asio::awaitable<void> DistributionImpl::accept_loop() {
       continue;
     }
     auto strand = asio::make_strand(*io_);
-    asio::co_spawn(strand, incoming(std::move(socket)), asio::detached);
+    auto state = std::make_shared<IncomingState>();
+    asio::co_spawn(
+        strand, incoming(std::move(socket), state), root_guard("incoming handshake", [this, state] {
+          if (state->counted && !state->over) {
+            attempt_over(state->peer, nullptr, Error{Errc::closed, "incoming handshake failed"});
+          }
+        }));
   }
 }
 
@@ -202,6 +273,7 @@ void DistributionImpl::stop() {
     });
   }
   for (const auto& connection : live) connection->close("distribution stopping");
+  scheduler_->stop();
   answer(std::move(waiters),
          fail(Errc::closed, "distribution of " + options_.node_name + " is stopping"));
   // Let every connection report connection_down before the threads go.

@@ -117,7 +117,12 @@ struct DistOptions {
   // net_kernel an {is_auth, Node} gen_call (which Erlang and beamlink both
   // answer) from the reserved probe pid (kProbePidId); the reply, and any
   // other traffic, proves the peer alive. A peer silent for
-  // `liveness_timeout` is dropped. Zero disables probing.
+  // `liveness_timeout` is dropped: that is the floor of a phi-accrual
+  // timeout that grows (up to ticktime) for a connection whose arrivals
+  // have been irregular; silence while we were not reading, our writes were
+  // blocked or our process stalled is not counted (failure_detector.h).
+  // One TickScheduler per Distribution checks every connection each
+  // quarter of liveness_probe. Zero disables probing.
   std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(1000)};
   std::chrono::milliseconds liveness_timeout{std::chrono::milliseconds(1500)};
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};  // net_setuptime

@@ -9,6 +9,12 @@
 //
 // distribution.cc holds start/stop, the listener and EPMD; connect.cc the
 // outgoing and incoming handshakes and the peer table's transitions.
+//
+// Isolation: every coroutine root (accept loop, handshakes, connections,
+// the tick scheduler) and every io thread catches what escapes, logs it
+// and counts it in stats().failures; only that handshake or connection is
+// torn down. The logger handed to everything in src/dist is wrapped so a
+// throwing logger is counted, never fatal; so are connect() callbacks.
 #pragma once
 
 #include <asio/executor_work_guard.hpp>
@@ -25,6 +31,7 @@
 #include "dist/distribution.h"
 #include "dist/handshake.h"
 #include "dist/handshake_io.h"
+#include "dist/tick_scheduler.h"
 
 namespace beamlink::dist {
 
@@ -47,6 +54,13 @@ class DistributionImpl final : public Distribution {
   void disconnect(std::string_view node) override;
   void stop() override;
 
+  struct Stats {
+    // Exceptions caught at a coroutine root or around a callback.
+    std::shared_ptr<std::atomic<uint64_t>> failures = std::make_shared<std::atomic<uint64_t>>(0);
+  };
+  const Stats& stats() const { return stats_; }
+  const TickScheduler& scheduler() const { return *scheduler_; }
+
  private:
   // An outgoing attempt, so that a winning simultaneous connect can abort it.
   struct Attempt {
@@ -64,7 +78,14 @@ class DistributionImpl final : public Distribution {
   Result<void> listen();
   Result<void> register_with_epmd();
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> incoming(asio::ip::tcp::socket socket);
+  // What an incoming handshake booked in the peer table (for its cleanup).
+  struct IncomingState {
+    bool counted = false;  // admit_incoming counted it in the peer's entry
+    bool over = false;     // connection_ready or attempt_over ran
+    std::string peer;
+  };
+  asio::awaitable<void> incoming(asio::ip::tcp::socket socket,
+                                 std::shared_ptr<IncomingState> state);
   asio::awaitable<void> outgoing(std::string node, std::shared_ptr<Attempt> attempt);
   asio::awaitable<Result<asio::ip::tcp::socket>> dial(const std::string& node,
                                                       const std::shared_ptr<Attempt>& attempt);
@@ -84,8 +105,13 @@ class DistributionImpl final : public Distribution {
   void connection_gone(const std::shared_ptr<ConnectionImpl>& connection);
   void answer(std::vector<Done> waiters, const Result<std::shared_ptr<Connection>>& result);
   void log(LogLevel level, const std::string& message) const;
+  // The completion of a coroutine root: counts and logs an escaped exception.
+  std::function<void(std::exception_ptr)> root_guard(std::string what,
+                                                     std::function<void()> cleanup = {});
+  void count_failure(const std::string& what) const;
 
-  DistOptions options_;
+  Stats stats_;
+  DistOptions options_;  // its logger wrapped: never throws
   DistSink& sink_;
   uint32_t creation_ = 0;
   uint16_t listen_port_ = 0;
@@ -95,6 +121,8 @@ class DistributionImpl final : public Distribution {
   std::shared_ptr<asio::io_context> io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::any_io_executor control_;
+  std::shared_ptr<TickScheduler> scheduler_;  // the node's one timer
+  std::chrono::milliseconds check_period_{250};
   asio::ip::tcp::acceptor acceptor_;
   epmd::Registration registration_;  // control_-only
   std::vector<std::thread> threads_;

@@ -187,7 +187,10 @@ void GlobalServer::nodedown(Process& self, const std::string& node, bool inform)
 
 void GlobalServer::inform_connection_loss(Process& self, const std::string& node) {
   (void)self;
-  if (shared_->stopping.load()) return;
+  // global.erl informs only under connect_all (prevent_overlapping_partitions
+  // needs it): without it, an extra_nodedown for a peer not yet connected
+  // while a big mesh forms would make every node drop that peer.
+  if (shared_->stopping.load() || !rt_->options().connect_all) return;
   Term msg = tuple(atom("lost_connection"), atom(rt_->name()), Term(int64_t{rt_->creation()}),
                    Term(next_op_id_++), atom(node));
   for (const auto& [n, v] : known_list()) {
@@ -199,6 +202,9 @@ void GlobalServer::inform_connection_loss(Process& self, const std::string& node
 }
 
 void GlobalServer::lost_connection(Process& self, const Tuple& msg) {
+  // As global.erl: only a node that connects all (and so could overlap)
+  // acts on another node's lost connection.
+  if (!rt_->options().connect_all) return;
   const Atom* a = msg.elements[1].get_if<Atom>();
   const int64_t* xcreation = msg.elements[2].get_if<int64_t>();
   const int64_t* op_id = msg.elements[3].get_if<int64_t>();

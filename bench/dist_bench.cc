@@ -57,11 +57,24 @@ std::unique_ptr<Node> start(const Args& a) {
   options.name = a.name;
   options.cookie = a.cookie;
   options.listen_address = "127.0.0.1";
+  // Connection losses are what a benchmark must not hide: warnings and the
+  // distribution layer's "connection ... down" lines go to stderr.
+  options.logger = [](LogLevel level, std::string_view message) {
+    if (level != LogLevel::debug) {
+      std::fprintf(stderr, "%s\n", std::string(message).c_str());
+    }
+  };
   auto node = Node::start(options);
   if (!node) {
     std::fprintf(stderr, "cannot start %s: %s\n", a.name.c_str(), node.error().to_string().c_str());
     return nullptr;
   }
+  (*node)->subscribe_node_events([](const NodeEvent& e) {
+    if (e.kind == NodeEvent::Kind::down) {
+      std::fprintf(stderr, "nodedown %s: %s (%s)\n", e.node.c_str(), e.reason.c_str(),
+                   e.detail.c_str());
+    }
+  });
   return std::move(*node);
 }
 
@@ -131,8 +144,14 @@ int client(const Args& a) {
     }
     auto reply = finish(*node, *self, a.server);
     double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!reply || reply->as<Tuple>().elements[1] != Term(static_cast<int64_t>(a.count))) {
-      std::fprintf(stderr, "small: lost messages\n");
+    if (!reply) {
+      std::fprintf(stderr, "small: no reply to done from %s\n", a.server.c_str());
+      return 1;
+    }
+    const int64_t received = reply->as<Tuple>().elements[1].as<int64_t>();
+    if (received != a.count) {
+      std::fprintf(stderr, "small: lost messages: %s received %lld of %ld\n", a.server.c_str(),
+                   static_cast<long long>(received), a.count);
       return 1;
     }
     std::printf("workload=small value=%.0f unit=msg/s\n", static_cast<double>(a.count) / secs);

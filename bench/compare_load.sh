@@ -37,6 +37,7 @@ echo "erl: $(erl -noshell -eval 'io:format("OTP ~s", [erlang:system_info(otp_rel
 
 pairings=("erl erl" "erl beamlink" "beamlink beamlink" "beamlink erl")
 server_of() { [[ $1 == erl ]] && echo "${tag}erl@127.0.0.1" || echo "${tag}bl@127.0.0.1"; }
+server_log() { [[ $1 == erl ]] && echo "${tag}erl" || echo "${tag}bl"; }
 if [[ $PARTS == *echo* || $PARTS == *latency* ]]; then
   start_erl_echo "${tag}erl"
   start_beamlink_echo "${tag}bl"
@@ -54,6 +55,7 @@ if [[ $PARTS == *echo* ]]; then
       "$(field reorders <<<"$line")" "$(field nodedowns <<<"$line")"
     grep -q '^echo ' <<<"$line" || echo "    $line"
     client_downs
+    server_downs "$(server_log "$s")"
   done
 fi
 
@@ -72,6 +74,7 @@ if [[ $PARTS == *latency* ]]; then
       "$(field stream_secs <<<"$line")" "$(field stream_Bps <<<"$line")" "$(field nodedowns <<<"$line")"
     grep -q '^latency ' <<<"$line" || echo "    $line"
     client_downs
+    server_downs "$(server_log "$s")"
   done
 fi
 
@@ -94,6 +97,7 @@ if [[ $PARTS == *memory* ]]; then
       "$(field nodedowns <<<"$line")"
     grep -q '^echo ' <<<"$line" || echo "    $line"
     client_downs
+    [[ $s == erl ]] || server_downs "${tag}fbl"
     stop_server "$server_pid"
   done
 
@@ -131,6 +135,7 @@ if [[ $PARTS == *memory* ]]; then
       "$(field peak_rss_kib <<<"$line")" "$(field end_rss_kib <<<"$line")" "$(field connections <<<"$line")"
     grep -q '^slow ' <<<"$line" || echo "    $line"
     client_downs
+    [[ $kind == stalled ]] || server_downs "${tag}slow"
     stop_server "$proxy_pid"
     stop_server "$peer_pid"
   done

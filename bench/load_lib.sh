@@ -108,5 +108,16 @@ client_downs() {
     sed 's/^/    /' || true
 }
 
+# The connection-down lines a beamlink node NAME logged since the last call
+# for it, indented (erl nodes log none).
+declare -A server_log_seen
+server_downs() {
+  local log="$tmp/$1.out" seen=${server_log_seen[$1]:-0} total
+  total=$(wc -l <"$log")
+  server_log_seen[$1]=$total
+  tail -n +$((seen + 1)) "$log" | head -n $((total - seen)) | grep -E 'down' |
+    grep -v 'distribution stopping' | head -3 | sed 's/^/    server: /' || true
+}
+
 field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" | head -n 1; }
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo -; }

@@ -68,6 +68,7 @@ for pair in $PAIRS; do
   [[ -n $result ]] || result="no result: client exited with $rc"
   echo "  $result server_peak_kib=$(status_kib "$server_pid" VmHWM)"
   grep -E 'nodedown|down:' "$err" | grep -v 'distribution stopping' | head -5 | sed 's/^/    /' || true
+  [[ $s == erl ]] || server_downs "$name"
   summary+=("$(printf '%-20s %s' "$c -> $s" "$result")")
   stop_server "$server_pid"
 done

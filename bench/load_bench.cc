@@ -152,12 +152,13 @@ int echo(const Args& a) {
   auto last_reply = t0;
   auto maybe_report = [&](Clock::time_point now) {
     if (report.count() == 0 || now < next_report) return;
-    std::printf("at=%llds sent=%lld replies=%lld rate=%.0f gaps=%lld reorders=%lld nodedowns=%d\n",
-                static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(now - t0).count()),
-                static_cast<long long>(s.sent), static_cast<long long>(s.replies),
-                static_cast<double>(s.interval_replies) / static_cast<double>(report.count()),
-                static_cast<long long>(s.max - s.replies), static_cast<long long>(s.reorders),
-                c.nodedowns.load());
+    std::printf(
+        "at=%llds sent=%lld replies=%lld rate=%.0f gaps=%lld reorders=%lld nodedowns=%d\n",
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(now - t0).count()),
+        static_cast<long long>(s.sent), static_cast<long long>(s.replies),
+        static_cast<double>(s.interval_replies) / static_cast<double>(report.count()),
+        static_cast<long long>(s.max - s.replies), static_cast<long long>(s.reorders),
+        c.nodedowns.load());
     std::fflush(stdout);
     next_report += report;
     s.interval_replies = 0;
@@ -325,8 +326,8 @@ int slow(const Args& a) {
       "end_rss_kib=%ld connections=%llu\n",
       static_cast<long long>(sent), send_secs, c.nodedowns.load(),
       first_down < 0 ? "-" : fixed2(static_cast<double>(first_down) / 1000.0).c_str(),
-      status_kib("VmHWM"),
-      status_kib("VmRSS"), static_cast<unsigned long long>(c.node->stats().connections));
+      status_kib("VmHWM"), status_kib("VmRSS"),
+      static_cast<unsigned long long>(c.node->stats().connections));
   return 0;
 }
 

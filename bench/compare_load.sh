@@ -35,6 +35,15 @@ SLOW_SECS=${SLOW_SECS:-30}
 
 echo "erl: $(erl -noshell -eval 'io:format("OTP ~s", [erlang:system_info(otp_release)]), halt().'); cpu: $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%F %H:%M UTC'); commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo -)"
 
+# row FORMAT LABEL KEY...: one table row, the values of KEYs in $line.
+row() {
+  local format=$1 label=$2 values=()
+  shift 2
+  for key in "$@"; do values+=("$(field "$key" <<<"$line")"); done
+  # shellcheck disable=SC2059
+  printf "$format" "$label" "${values[@]}"
+}
+
 pairings=("erl erl" "erl beamlink" "beamlink beamlink" "beamlink erl")
 server_of() { [[ $1 == erl ]] && echo "${tag}erl@127.0.0.1" || echo "${tag}bl@127.0.0.1"; }
 server_log() { [[ $1 == erl ]] && echo "${tag}erl" || echo "${tag}bl"; }
@@ -50,9 +59,7 @@ if [[ $PARTS == *echo* ]]; then
   for p in "${pairings[@]}"; do
     read -r c s <<<"$p"
     client "$c" $((ECHO_N / 5000 + 120)) echo "$(server_of "$s")" "$ECHO_N" 0 3600 0
-    printf '%-22s %10s %8s %10s %9s %9s %10s\n' "$c -> $s" "$(field rate <<<"$line")" \
-      "$(field secs <<<"$line")" "$(field replies <<<"$line")" "$(field lost <<<"$line")" \
-      "$(field reorders <<<"$line")" "$(field nodedowns <<<"$line")"
+    row '%-22s %10s %8s %10s %9s %9s %10s\n' "$c -> $s" rate secs replies lost reorders nodedowns
     grep -q '^echo ' <<<"$line" || echo "    $line"
     client_downs
     server_downs "$(server_log "$s")"
@@ -67,11 +74,9 @@ if [[ $PARTS == *latency* ]]; then
   for p in "${pairings[@]}"; do
     read -r c s <<<"$p"
     client "$c" 900 latency "$(server_of "$s")" "$IDLE_PINGS" "$STREAM_N" "$STREAM_SIZE"
-    printf '%-22s %8s %8s %8s | %8s %8s %8s %6s %5s | %7s %10s %5s\n' "$c -> $s" \
-      "$(field idle_median <<<"$line")" "$(field idle_p99 <<<"$line")" "$(field idle_max <<<"$line")" \
-      "$(field busy_median <<<"$line")" "$(field busy_p99 <<<"$line")" "$(field busy_max <<<"$line")" \
-      "$(field busy_pings <<<"$line")" "$(field lost_pings <<<"$line")" \
-      "$(field stream_secs <<<"$line")" "$(field stream_Bps <<<"$line")" "$(field nodedowns <<<"$line")"
+    row '%-22s %8s %8s %8s | %8s %8s %8s %6s %5s | %7s %10s %5s\n' "$c -> $s" idle_median \
+      idle_p99 idle_max busy_median busy_p99 busy_max busy_pings lost_pings stream_secs stream_Bps \
+      nodedowns
     grep -q '^latency ' <<<"$line" || echo "    $line"
     client_downs
     server_downs "$(server_log "$s")"
@@ -130,9 +135,8 @@ if [[ $PARTS == *memory* ]]; then
     await_ready "$tmp/proxy.out" "slow_proxy"
     client beamlink $((SLOW_SECS + 60)) slow --peer-port "$proxy_port" --listen-port "$(free_port)" \
       "$peer" 65536 "$SLOW_MIB" "$SLOW_SECS"
-    printf '%-34s %8s %9s %10s %9s %12s %11s %6s\n' "$label" "$(field sent <<<"$line")" \
-      "$(field send_secs <<<"$line")" "$(field nodedowns <<<"$line")" "$(field first_down_at <<<"$line")" \
-      "$(field peak_rss_kib <<<"$line")" "$(field end_rss_kib <<<"$line")" "$(field connections <<<"$line")"
+    row '%-34s %8s %9s %10s %9s %12s %11s %6s\n' "$label" sent send_secs nodedowns \
+      first_down_at peak_rss_kib end_rss_kib connections
     grep -q '^slow ' <<<"$line" || echo "    $line"
     client_downs
     [[ $kind == stalled ]] || server_downs "${tag}slow"

@@ -110,6 +110,13 @@ struct Client {
     });
     return true;
   }
+
+  // Connects to `peer` (a ping), or says on stderr that it does not answer.
+  bool reach(const std::string& peer) {
+    if (node->ping(peer)) return true;
+    std::fprintf(stderr, "%s does not answer\n", peer.c_str());
+    return false;
+  }
 };
 
 // ---- echo ----
@@ -139,10 +146,7 @@ int echo(const Args& a) {
   const int64_t window = std::stoll(a.positional[2]);
   const auto duration = std::chrono::seconds(std::stoll(a.positional[3]));
   const auto report = std::chrono::seconds(std::stoll(a.positional[4]));
-  if (!c.node->ping(server)) {
-    std::fprintf(stderr, "%s does not answer\n", server.c_str());
-    return 1;
-  }
+  if (!c.reach(server)) return 1;
   auto self = c.node->spawn();
   if (!self) return 1;
   const Term self_pid(self->pid());
@@ -242,10 +246,7 @@ int latency(const Args& a) {
   const long idle_pings = std::stol(a.positional[1]);
   const long count = std::stol(a.positional[2]);
   const size_t size = std::stoul(a.positional[3]);
-  if (!c.node->ping(server)) {
-    std::fprintf(stderr, "%s does not answer\n", server.c_str());
-    return 1;
-  }
+  if (!c.reach(server)) return 1;
   auto pinger = c.node->spawn();
   auto streamer = c.node->spawn();
   if (!pinger || !streamer) return 1;
@@ -305,10 +306,7 @@ int slow(const Args& a) {
   const size_t size = std::stoul(a.positional[1]);
   const int64_t total = std::stoll(a.positional[2]) << 20;
   const auto duration = std::chrono::seconds(std::stoll(a.positional[3]));
-  if (!c.node->ping(peer)) {
-    std::fprintf(stderr, "%s does not answer\n", peer.c_str());
-    return 1;
-  }
+  if (!c.reach(peer)) return 1;
   auto self = c.node->spawn();
   if (!self) return 1;
   const Term bin = Term::tuple({Term::atom("bin"), Term::binary(std::string(size, '\x07'))});

@@ -109,14 +109,16 @@ client_downs() {
 }
 
 # The connection-down lines a beamlink node NAME logged since the last call
-# for it, indented (erl nodes log none).
+# for it, indented (erl nodes log none), but for a client's own close as it
+# exits (the client logs its side of any drop itself).
 declare -A server_log_seen
 server_downs() {
   local log="$tmp/$1.out" seen=${server_log_seen[$1]:-0} total
   total=$(wc -l <"$log")
   server_log_seen[$1]=$total
   tail -n +$((seen + 1)) "$log" | head -n $((total - seen)) | grep -E 'down' |
-    grep -v 'distribution stopping' | head -3 | sed 's/^/    server: /' || true
+    grep -v -e 'distribution stopping' -e "connection closed by ${tag}c" | head -3 |
+    sed 's/^/    server: /' || true
 }
 
 field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" | head -n 1; }

@@ -19,6 +19,7 @@
 # hidden. Everything binds 127.0.0.1 with its own EPMD port and node names;
 # every process is stopped by pid, each client is bounded by `timeout`.
 set -euo pipefail
+# shellcheck source=load_lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/load_lib.sh"
 load_init "${1:-}"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/load_lib.sh - shell helpers of bench/compare_load.sh and
 # bench/soak.sh (sourced, not run). load_init BUILD_DIR checks the binaries,
 # makes a temporary directory, compiles bench/load_bench.erl and starts

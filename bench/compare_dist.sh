@@ -49,12 +49,17 @@ start_beamlink_server() {
   for _ in $(seq 100); do grep -q ready "$tmp/$1.out" 2>/dev/null && return 0; sleep 0.1; done
   echo "beamlink server $1 did not start" >&2; cat "$tmp/$1.out" >&2; return 1
 }
+# A client that fails (a lost message, a lost connection) prints
+# value=FAILED; what it said goes to $tmp/clients.err, shown at the end.
 erl_client() {  # server workload count size
-  erl -name "cli_erl_$RANDOM@127.0.0.1" "${erl_flags[@]}" \
-    -eval "dist_bench:client([\"$1\", \"$2\", \"$3\", \"$4\"])" | grep '^workload='
+  { timeout 900 erl -name "cli_erl_$RANDOM@127.0.0.1" "${erl_flags[@]}" \
+    -eval "dist_bench:client([\"$1\", \"$2\", \"$3\", \"$4\"])" 2>>"$tmp/clients.err" || true; } |
+    grep '^workload=' || echo "workload=$2 value=FAILED"
 }
 beamlink_client() {
-  "$tool" client --name "cli_bl_$RANDOM@127.0.0.1" --cookie bench "$1" "$2" "$3" "$4" | grep '^workload='
+  { echo "== beamlink client -> $1 $2 $3" >>"$tmp/clients.err"
+    timeout 900 "$tool" client --name "cli_bl_$RANDOM@127.0.0.1" --cookie bench "$1" "$2" "$3" "$4" \
+      2>>"$tmp/clients.err" || true; } | grep '^workload=' || echo "workload=$2 value=FAILED"
 }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
@@ -87,12 +92,13 @@ run() {  # label workload count size better(higher|lower)
   mixed2=$(erl_client srv_bl@127.0.0.1 "$2" "$3" "$4")
   local b e ratio
   b=$(echo "$bl" | field value); e=$(echo "$erl" | field value)
-  if [[ $5 == higher ]]; then ratio=$(awk -v b="$b" -v e="$e" 'BEGIN{printf "%.2fx", b/e}')
+  if [[ $b == FAILED || $e == FAILED ]]; then ratio=-
+  elif [[ $5 == higher ]]; then ratio=$(awk -v b="$b" -v e="$e" 'BEGIN{printf "%.2fx", b/e}')
   else ratio=$(awk -v b="$b" -v e="$e" 'BEGIN{printf "%.2fx", e/b}'); fi
   local unit; unit=$(echo "$bl" | field unit)
   printf '%-22s %16s %16s %10s %18s %18s\n' "$1 ($unit)" "$b" "$e" "$ratio" \
     "$(echo "$mixed1" | field value)" "$(echo "$mixed2" | field value)"
-  if [[ $2 == binary && $4 == 1048576 ]]; then bl_1m=$b; erl_1m=$e; fi
+  if [[ $2 == binary && $4 == 1048576 && $b != FAILED && $e != FAILED ]]; then bl_1m=$b; erl_1m=$e; fi
   if [[ $2 == pingpong ]]; then
     printf '%-22s %16s %16s\n' "  p99 (us)" "$(echo "$bl" | field p99)" "$(echo "$erl" | field p99)"
   fi
@@ -107,3 +113,8 @@ echo "loopback TCP (iperf3, one stream): $loopback_bps B/s"
 echo "1 MiB binaries vs loopback TCP: beamlink $(awk -v b="$bl_1m" -v l="$loopback_bps" 'BEGIN{ if (l > 0) printf "%.0f%%", 100*b/l; else print "-"}'), erl $(awk -v e="$erl_1m" -v l="$loopback_bps" 'BEGIN{ if (l > 0) printf "%.0f%%", 100*e/l; else print "-"}')"
 echo "idle node RSS: beamlink ${bl_rss} KiB, erl ${erl_rss} KiB (ratio erl/beamlink $(awk -v b="$bl_rss" -v e="$erl_rss" 'BEGIN{printf "%.1f", e/b}'))"
 echo "ratio: above 1x means beamlink is better (higher rate, or lower latency)"
+if grep -qE 'lost|no reply|down:|rror' "$tmp/clients.err" 2>/dev/null; then
+  echo "FAILED runs, in the clients' words:"
+  grep -E '^==|lost|no reply|down:|rror' "$tmp/clients.err" | grep -v 'distribution stopping' |
+    grep -B1 -vE '^==' | grep -v '^--' | sed 's/^/  /'
+fi

@@ -35,6 +35,7 @@ Result<std::unique_ptr<Distribution>> Distribution::start(const DistOptions& opt
 DistributionImpl::DistributionImpl(const DistOptions& options, DistSink& sink)
     : options_(options),
       sink_(sink),
+      receive_budget_(std::make_shared<ReceiveBudget>(options.reassembly_budget)),
       io_(std::make_shared<asio::io_context>()),
       work_(io_->get_executor()),
       control_(asio::make_strand(*io_)),
@@ -43,6 +44,11 @@ DistributionImpl::DistributionImpl(const DistOptions& options, DistSink& sink)
 
 DistributionImpl::~DistributionImpl() {
   stop();
+}
+
+DistStats DistributionImpl::stats() const {
+  return DistStats{receive_budget_->discarded_messages(), receive_budget_->discarded_bytes(),
+                   receive_budget_->in_use()};
 }
 
 void DistributionImpl::log(LogLevel level, const std::string& message) const {

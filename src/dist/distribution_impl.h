@@ -46,6 +46,7 @@ class DistributionImpl final : public Distribution {
   std::vector<std::shared_ptr<Connection>> connections() const override;
   void disconnect(std::string_view node) override;
   void stop() override;
+  DistStats stats() const override;
 
  private:
   // An outgoing attempt, so that a winning simultaneous connect can abort it.
@@ -87,6 +88,8 @@ class DistributionImpl final : public Distribution {
 
   DistOptions options_;
   DistSink& sink_;
+  // Shared by every connection's reader (receive_budget.h).
+  std::shared_ptr<ReceiveBudget> receive_budget_;
   uint32_t creation_ = 0;
   uint16_t listen_port_ = 0;
 

@@ -123,8 +123,8 @@ struct NodeStats {
   // past max_message_size); and the bytes of them that arrived.
   uint64_t dropped_over_limit = 0;
   uint64_t dropped_over_limit_bytes = 0;
-  uint64_t processes = 0;                // alive now
-  uint64_t connections = 0;              // up now
+  uint64_t processes = 0;    // alive now
+  uint64_t connections = 0;  // up now
 };
 
 enum class NodeKind { visible, hidden, all };

@@ -51,8 +51,8 @@ size_t DistReader::head_size(std::span<const uint8_t> available, size_t length) 
   size_t needed = 2;
   if (!available.empty() && available[0] != etf::VERSION_MAGIC) {
     needed = 1;
-  } else if (available.size() >= 2 && (available[1] == etf::DIST_FRAG_HEADER ||
-                                       available[1] == etf::DIST_FRAG_CONT)) {
+  } else if (available.size() >= 2 &&
+             (available[1] == etf::DIST_FRAG_HEADER || available[1] == etf::DIST_FRAG_CONT)) {
     needed = kHeadSize;
   }
   return std::min(needed, length);
@@ -71,9 +71,8 @@ Result<DistReader::Head> DistReader::parse_head(std::span<const uint8_t> head) c
   const bool first = head[1] == etf::DIST_FRAG_HEADER;
   if (head[1] == etf::DIST_HEADER) return Head{};
   if (!first && head[1] != etf::DIST_FRAG_CONT) {
-    return framing_error(
-        Errc::malformed, "dist frame",
-        "131 followed by " + std::to_string(head[1]) + ", expected 68, 69 or 70");
+    return framing_error(Errc::malformed, "dist frame",
+                         "131 followed by " + std::to_string(head[1]) + ", expected 68, 69 or 70");
   }
   WireReader reader(head, form_name(first));
   (void)reader.bytes(2, "tag");
@@ -137,8 +136,8 @@ Result<bool> DistReader::admit_head(const Head& head, size_t length) {
                " unfinished fragmented messages";
     }
     if (reason.empty()) return true;
-    auto ended = discard_sequence(head.sequence, head.fragment, 0,
-                                  std::string(what) + ": " + reason);
+    auto ended =
+        discard_sequence(head.sequence, head.fragment, 0, std::string(what) + ": " + reason);
     if (!ended) return std::unexpected(ended.error());
     return false;
   }
@@ -156,11 +155,11 @@ Result<bool> DistReader::admit_head(const Head& head, size_t length) {
                              std::to_string(expected));
   }
   if (data > limits_.max_message_size - sequence.data.size()) {
-    auto ended = discard_sequence(
-        head.sequence, head.fragment, 0,
-        std::string(what) + ": " + seq_text + ": " + std::to_string(sequence.data.size() + data) +
-            " bytes so far, over max_message_size (" + std::to_string(limits_.max_message_size) +
-            ")");
+    auto ended = discard_sequence(head.sequence, head.fragment, 0,
+                                  std::string(what) + ": " + seq_text + ": " +
+                                      std::to_string(sequence.data.size() + data) +
+                                      " bytes so far, over max_message_size (" +
+                                      std::to_string(limits_.max_message_size) + ")");
     if (!ended) return std::unexpected(ended.error());
     return false;
   }
@@ -182,9 +181,9 @@ Result<void> DistReader::discard_sequence(uint64_t id, uint64_t fragment, size_t
   discard(arrived, reason);
   if (fragment <= 1) return {};  // that was its last fragment
   if (discarding_.size() >= limits_.max_sequences) {
-    return fail(Errc::limit_exceeded,
-                "over " + std::to_string(limits_.max_sequences) +
-                    " discarded fragmented messages unfinished (" + reason + ")");
+    return fail(Errc::limit_exceeded, "over " + std::to_string(limits_.max_sequences) +
+                                          " discarded fragmented messages unfinished (" + reason +
+                                          ")");
   }
   discarding_[id] = fragment - 1;
   return {};

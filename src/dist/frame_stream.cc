@@ -119,9 +119,8 @@ Result<void> FrameStream::make_room() {
   const size_t length = total - 4;
   const std::span<const uint8_t> head(data_.get() + begin_ + 4,
                                       std::min(have - 4, DistReader::kHeadSize));
-  const std::string why = "the node's receive budget (" +
-                          std::to_string(lease_.limit()) + " bytes) is used up after " +
-                          std::to_string(have - 4) + " of its bytes";
+  const std::string why = "the node's receive budget (" + std::to_string(lease_.limit()) +
+                          " bytes) is used up after " + std::to_string(have - 4) + " of its bytes";
   auto ended = reader_.abandon(head, length, have - 4, why);
   skip_ = missing;
   begin_ = end_ = 0;

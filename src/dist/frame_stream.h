@@ -58,10 +58,10 @@ class FrameStream {
   // `count` bytes were read into room().
   void commit(size_t count);
 
-  uint64_t frames() const { return frames_; }         // frames consumed, ticks included
-  size_t capacity() const { return capacity_; }       // bytes of buffer held now
-  size_t peak_capacity() const { return peak_; }      // the most ever held
-  size_t charged() const { return lease_.held(); }    // of it, taken from the budget
+  uint64_t frames() const { return frames_; }          // frames consumed, ticks included
+  size_t capacity() const { return capacity_; }        // bytes of buffer held now
+  size_t peak_capacity() const { return peak_; }       // the most ever held
+  size_t charged() const { return lease_.held(); }     // of it, taken from the budget
   uint64_t skipped_bytes() const { return skipped_; }  // of discarded frames
 
  private:
@@ -78,8 +78,8 @@ class FrameStream {
   size_t begin_ = 0;  // unconsumed bytes are [begin_, end_)
   size_t end_ = 0;
   size_t chunk_ = 0;
-  size_t skip_ = 0;          // bytes of a discarded frame still to come
-  bool admitted_ = false;    // the frame at begin_ passed DistReader::admit
+  size_t skip_ = 0;        // bytes of a discarded frame still to come
+  bool admitted_ = false;  // the frame at begin_ passed DistReader::admit
   uint64_t frames_ = 0;
   uint64_t skipped_ = 0;
   size_t peak_ = 0;

@@ -23,7 +23,8 @@ using namespace beamlink::dist::testing;
 // A reader whose discards are recorded.
 struct Recorded {
   explicit Recorded(ReassemblyLimits limits, std::shared_ptr<ReceiveBudget> budget = nullptr)
-      : reader(limits, std::move(budget), [this](const std::string& why) { reasons.push_back(why); }) {}
+      : reader(limits, std::move(budget),
+               [this](const std::string& why) { reasons.push_back(why); }) {}
   std::vector<std::string> reasons;
   DistReader reader;
 };
@@ -200,7 +201,6 @@ TEST(DistReaderTest, LargeMessageRoundTrip) {
   EXPECT_EQ(done->payload, big);
 }
 
-
 TEST(DistReaderLimitsTest, OverLimitUnfragmentedMessageIsDiscardedAndTheNextOneRead) {
   Recorded r({.max_message_size = 64});
   const Bytes big = pass_through(Term::binary(std::string(100, 'b')));
@@ -208,8 +208,8 @@ TEST(DistReaderLimitsTest, OverLimitUnfragmentedMessageIsDiscardedAndTheNextOneR
   expect_nothing(r.reader, big);
   EXPECT_EQ(r.reader.discarded(), 1u);
   ASSERT_EQ(r.reasons.size(), 1u);
-  EXPECT_EQ(r.reasons[0], "message of " + std::to_string(big.size()) +
-                              " bytes, over max_message_size (64)");
+  EXPECT_EQ(r.reasons[0],
+            "message of " + std::to_string(big.size()) + " bytes, over max_message_size (64)");
   // admit() says so from the first bytes, before the frame is buffered.
   auto admitted = r.reader.admit(std::span(big).first(DistReader::kHeadSize), big.size());
   ASSERT_TRUE(admitted);
@@ -222,7 +222,7 @@ TEST(DistReaderLimitsTest, OverLimitFragmentedMessageSkipsItsRestAndIsReportedOn
   expect_nothing(r.reader, frag(69, 1, 4, {104, 3, 97}));
   expect_nothing(r.reader, frag(70, 1, 3, {2, 119, 0, 119}));
   EXPECT_EQ(r.reader.pending_sequences(), 1u);
-  expect_message(r.reader, small(1), Term(1));  // interleaved with the big one
+  expect_message(r.reader, small(1), Term(1));             // interleaved with the big one
   expect_nothing(r.reader, frag(70, 1, 2, Bytes(10, 1)));  // 17 bytes: over
   EXPECT_EQ(r.reader.pending_sequences(), 0u);
   EXPECT_EQ(r.reader.discarding_sequences(), 1u);
@@ -234,7 +234,8 @@ TEST(DistReaderLimitsTest, OverLimitFragmentedMessageSkipsItsRestAndIsReportedOn
   EXPECT_EQ(r.reader.discarding_sequences(), 0u);
   expect_message(r.reader, small(2), Term(2));
   ASSERT_EQ(r.reasons.size(), 1u);
-  EXPECT_EQ(r.reasons[0], "DIST_FRAG_CONT: sequence 1: 17 bytes so far, over max_message_size (16)");
+  EXPECT_EQ(r.reasons[0],
+            "DIST_FRAG_CONT: sequence 1: 17 bytes so far, over max_message_size (16)");
   EXPECT_EQ(r.reader.discarded(), 1u);
 
   // A first fragment already over the limit: every later one is skipped.

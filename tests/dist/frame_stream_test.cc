@@ -119,8 +119,8 @@ TEST(FrameStreamTest, AnOverLimitFrameIsSkippedThroughTheReadBuffer) {
   EXPECT_LE(h.stream.peak_capacity(), kMaxChunk);
   EXPECT_EQ(h.stream.skipped_bytes(), big - 4);
   ASSERT_EQ(h.reasons.size(), 1u);
-  EXPECT_EQ(h.reasons[0], "message of " + std::to_string(big - 4) +
-                              " bytes, over max_message_size (1048576)");
+  EXPECT_EQ(h.reasons[0],
+            "message of " + std::to_string(big - 4) + " bytes, over max_message_size (1048576)");
   ASSERT_EQ(h.payloads.size(), 1u);
   EXPECT_EQ(h.payloads[0], Term(42));
 }
@@ -132,9 +132,8 @@ TEST(FrameStreamTest, AFrameTheBudgetRefusesIsAbandonedAndTheStreamGoesOn) {
   const size_t big = bytes.size() - 4;
   const Bytes after = message_frame(Term(7));
   bytes.insert(bytes.end(), after.begin(), after.end());
-  h.feed(bytes, 64u << 10, [&](const FrameStream& stream, size_t) {
-    EXPECT_LE(stream.charged(), size_t{1} << 20);
-  });
+  h.feed(bytes, 64u << 10,
+         [&](const FrameStream& stream, size_t) { EXPECT_LE(stream.charged(), size_t{1} << 20); });
   ASSERT_EQ(h.reasons.size(), 1u);
   EXPECT_TRUE(h.reasons[0].starts_with("message of " + std::to_string(big) +
                                        " bytes: the node's receive budget (1048576 bytes) is "

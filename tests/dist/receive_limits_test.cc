@@ -119,8 +119,9 @@ TEST_F(ReceiveLimitsTest, FiveByteHeadersDeclaring256MebibytesCostNoMemory) {
     EXPECT_LE(stats(name).read_buffer_peak.load(), 64u << 10);
   }
   const size_t after = resident_kib();
-  std::printf("[ measure ] VmRSS with 16 peers each declaring a 256 MiB frame: %zu KiB -> %zu KiB\n",
-              before, after);
+  std::printf(
+      "[ measure ] VmRSS with 16 peers each declaring a 256 MiB frame: %zu KiB -> %zu KiB\n",
+      before, after);
   EXPECT_LT(after, before + (64u << 10));  // declared: 4 GiB
   EXPECT_EQ(sink_.downs(), 0u);
   EXPECT_EQ(node_->stats().reassembly_bytes, 0u);
@@ -139,9 +140,9 @@ TEST_F(ReceiveLimitsTest, OverLimitMessagesAreDiscardedAndTheConnectionStaysUp) 
     Bytes& half = i < fragments.size() / 2 ? first_half : second_half;
     half.insert(half.end(), frame.begin(), frame.end());
   }
-  const Bytes all = concat({message(Term(1)), message(Term::binary(std::string(2u << 20, 'w'))),
-                            message(Term(2)), first_half, message(Term(3)), second_half,
-                            message(Term(4))});
+  const Bytes all =
+      concat({message(Term(1)), message(Term::binary(std::string(2u << 20, 'w'))), message(Term(2)),
+              first_half, message(Term(3)), second_half, message(Term(4))});
   const size_t before = resident_kib();
   peer->write(all);
   ASSERT_TRUE(sink_.wait([&] { return sink_.messages_locked().size() >= 4; }));
@@ -151,9 +152,10 @@ TEST_F(ReceiveLimitsTest, OverLimitMessagesAreDiscardedAndTheConnectionStaysUp) 
   EXPECT_EQ(log_count("discarded a message from big@127.0.0.1"), 2u);  // once per message
   EXPECT_LE(stats("big").read_buffer_peak.load(), 256u << 10);
   EXPECT_EQ(sink_.downs(), 0u);
-  std::printf("[ measure ] VmRSS around a 2 MiB and a 3 MiB message over a 1 MiB limit: %zu KiB "
-              "-> %zu KiB\n",
-              before, resident_kib());
+  std::printf(
+      "[ measure ] VmRSS around a 2 MiB and a 3 MiB message over a 1 MiB limit: %zu KiB "
+      "-> %zu KiB\n",
+      before, resident_kib());
 }
 
 TEST_F(ReceiveLimitsTest, TwoConnectionsShareOneReassemblyBudget) {

@@ -16,8 +16,12 @@ namespace {
 Packet zero_binary_bomb(uint32_t size, uint32_t declared) {
   Packet raw = {109, static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
                 static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
-  Packet out = {131, 80, static_cast<uint8_t>(declared >> 24), static_cast<uint8_t>(declared >> 16),
-                static_cast<uint8_t>(declared >> 8), static_cast<uint8_t>(declared)};
+  Packet out = {131,
+                80,
+                static_cast<uint8_t>(declared >> 24),
+                static_cast<uint8_t>(declared >> 16),
+                static_cast<uint8_t>(declared >> 8),
+                static_cast<uint8_t>(declared)};
   z_stream z{};
   EXPECT_EQ(deflateInit(&z, 9), Z_OK);
   const Packet zeros(1u << 20, 0);

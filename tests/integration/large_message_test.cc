@@ -107,8 +107,7 @@ TEST_F(LargeMessageTest, A256MebibyteBinaryFromBeamlinkReachesAnErlProcess) {
   auto reply = process->receive(120s);
   ASSERT_TRUE(reply) << "no answer from erl";
   std::printf("[ measure ] 256 MiB binary beamlink -> erl process: %lld ms\n", ms_since(started));
-  EXPECT_EQ(*reply,
-            Term::tuple({Term::atom("got"), Term(static_cast<int64_t>(kSize)), Term(crc)}));
+  EXPECT_EQ(*reply, Term::tuple({Term::atom("got"), Term(static_cast<int64_t>(kSize)), Term(crc)}));
   EXPECT_EQ(node_->nodes().size(), 1u);
 }
 

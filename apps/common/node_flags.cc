@@ -156,6 +156,8 @@ Result<NodeOptions> node_options_from(const config::NodeSettings& settings, std:
   options.epmd_port = settings.epmd_port.value_or(0);
   if (settings.liveness_probe) options.liveness_probe = *settings.liveness_probe;
   if (settings.liveness_timeout) options.liveness_timeout = *settings.liveness_timeout;
+  if (settings.max_message_size) options.max_message_size = *settings.max_message_size;
+  if (settings.reassembly_budget) options.reassembly_budget = *settings.reassembly_budget;
   options.logger = make_logger(std::string(area), settings.log_level.value_or(LogLevel::info));
   return options;
 }

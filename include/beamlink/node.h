@@ -92,8 +92,14 @@ struct NodeOptions {
   std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(1000)};
   std::chrono::milliseconds liveness_timeout{std::chrono::milliseconds(1500)};
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};
-  size_t max_frame_size = 256u << 20;
   size_t fragment_size = 64u << 10;
+  // Receiving bounds (node.max_message_size, node.reassembly_budget): a
+  // larger message, or one the node-wide budget for unfinished messages
+  // cannot hold, is discarded and counted (NodeStats::dropped_over_limit);
+  // the connection stays up. (These replace max_frame_size, which closed
+  // the connection.)
+  size_t max_message_size = size_t{1} << 30;
+  size_t reassembly_budget = size_t{1} << 30;
   unsigned io_threads = 1;  // distribution I/O threads
   // Threads that run handler processes, rpc functions and async receives.
   unsigned worker_threads = 1;
@@ -112,8 +118,13 @@ struct NodeStats {
   uint64_t dropped_no_connection = 0;    // the peer could not be reached
   uint64_t dropped_control = 0;          // control messages beamlink does not handle
   uint64_t dropped_kernel_requests = 0;  // rex messages of no known shape and no sender to tell
-  uint64_t processes = 0;                // alive now
-  uint64_t connections = 0;              // up now
+  // Messages from peers discarded unread: over max_message_size, the
+  // reassembly budget or a decode limit (e.g. a compressed term inflating
+  // past max_message_size); and the bytes of them that arrived.
+  uint64_t dropped_over_limit = 0;
+  uint64_t dropped_over_limit_bytes = 0;
+  uint64_t processes = 0;    // alive now
+  uint64_t connections = 0;  // up now
 };
 
 enum class NodeKind { visible, hidden, all };

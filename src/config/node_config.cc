@@ -118,6 +118,23 @@ struct Field {
     return value;
   }
 
+  // An integer counts bytes; a string may carry a binary unit ("256MiB").
+  Result<uint64_t> byte_size(uint64_t min, uint64_t max) const {
+    const std::string expected = "a size in bytes " + std::to_string(min) + ".." +
+                                 std::to_string(max) + " (integer, or a string like \"256MiB\")";
+    std::optional<uint64_t> value;
+    if (const auto* i = node.as_integer()) {
+      if (i->get() >= 0) value = parse_byte_size(std::to_string(i->get()), min, max);
+      if (!value) return invalid("must be " + expected + ", got " + std::to_string(i->get()));
+    } else if (const auto* s = node.as_string()) {
+      value = parse_byte_size(s->get(), min, max);
+      if (!value) return invalid("must be " + expected + ", got \"" + s->get() + "\"");
+    } else {
+      return wrong(expected);
+    }
+    return *value;
+  }
+
   // An integer counts in `unit`; a string carries its own ("500ms", "5s").
   // `positive`: zero is refused too.
   Result<milliseconds> duration(milliseconds unit, std::string_view unit_name,
@@ -210,6 +227,12 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
   // A zero probe interval turns probing off (dist::DistOptions).
   if (key == "liveness_probe") return store(n.liveness_probe, f.duration(kMilli, "ms", false));
   if (key == "liveness_timeout") return store(n.liveness_timeout, f.duration(kMilli, "ms", true));
+  if (key == "max_message_size") {
+    return store(n.max_message_size, f.byte_size(kMinReceiveBound, kMaxReceiveBound));
+  }
+  if (key == "reassembly_budget") {
+    return store(n.reassembly_budget, f.byte_size(kMinReceiveBound, kMaxReceiveBound));
+  }
   if (key == "health_address") return store(n.health_address, f.string());
   if (key == "health_port") return store(n.health_port, f.port());
   if (key == "name_mode") {

@@ -12,7 +12,8 @@
 //   [node]        name, cookie, cookie_file, hidden, ticktime (s),
 //                 listen_address, dist_port | dist_port_min + dist_port_max,
 //                 epmd (bool), epmd_port, peer_port, log_level,
-//                 liveness_probe, liveness_timeout, health_address,
+//                 liveness_probe, liveness_timeout, max_message_size,
+//                 reassembly_budget (bytes, or "256MiB"), health_address,
 //                 health_port, epmd_daemon, name_mode, basename, service_name,
 //                 cluster_domain
 //   [startup]     min_peers, timeout, required
@@ -41,6 +42,9 @@
 
 namespace beamlink::config {
 
+inline constexpr uint64_t kMinReceiveBound = 64u << 10;
+inline constexpr uint64_t kMaxReceiveBound = uint64_t{1} << 40;
+
 struct NodeSettings {
   std::optional<std::string> name;
   std::optional<std::string> cookie;
@@ -57,6 +61,9 @@ struct NodeSettings {
   std::optional<LogLevel> log_level;
   std::optional<std::chrono::milliseconds> liveness_probe;
   std::optional<std::chrono::milliseconds> liveness_timeout;
+  // Receiving bounds (NodeOptions): bytes, kMinReceiveBound..kMaxReceiveBound.
+  std::optional<uint64_t> max_message_size;
+  std::optional<uint64_t> reassembly_budget;
   // The HTTP health endpoint (/healthz, /readyz, /status); off unless a
   // port is set.
   std::optional<std::string> health_address;

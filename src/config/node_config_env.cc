@@ -128,6 +128,11 @@ Result<void> apply_node(const Env& env, NodeSettings& node) {
     return value;
   };
   auto port = [](std::string_view s) { return parse_port(s); };
+  auto bytes = [](std::string_view s) {
+    return parse_byte_size(s, kMinReceiveBound, kMaxReceiveBound);
+  };
+  const std::string bytes_text = "a size in bytes " + std::to_string(kMinReceiveBound) + ".." +
+                                 std::to_string(kMaxReceiveBound) + " (like 1073741824 or 1GiB)";
   const std::string port_text = "a port 1..65535";
   for (auto result : {
            read(env, "BEAMLINK_HIDDEN", node.hidden, "true or false", parse_bool),
@@ -142,6 +147,8 @@ Result<void> apply_node(const Env& env, NodeSettings& node) {
            read(env, "BEAMLINK_HEALTH_PORT", node.health_port, port_text, port),
            read(env, "BEAMLINK_LOG_LEVEL", node.log_level, "debug, info, warning or error",
                 parse_log_level),
+           read(env, "BEAMLINK_MAX_MESSAGE_SIZE", node.max_message_size, bytes_text, bytes),
+           read(env, "BEAMLINK_REASSEMBLY_BUDGET", node.reassembly_budget, bytes_text, bytes),
        }) {
     if (!result) return result;
   }

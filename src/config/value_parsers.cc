@@ -57,6 +57,30 @@ std::optional<int64_t> parse_integer(std::string_view text, int64_t min, int64_t
   return value;
 }
 
+std::optional<uint64_t> parse_byte_size(std::string_view text, uint64_t min, uint64_t max) {
+  uint64_t value = 0;
+  const char* end_of_text = text.data() + text.size();
+  auto [end, ec] = std::from_chars(text.data(), end_of_text, value);
+  if (text.empty() || ec != std::errc()) return std::nullopt;
+  const std::string_view unit(end, static_cast<size_t>(end_of_text - end));
+  int shift = 0;
+  if (unit == "K" || unit == "KiB") {
+    shift = 10;
+  } else if (unit == "M" || unit == "MiB") {
+    shift = 20;
+  } else if (unit == "G" || unit == "GiB") {
+    shift = 30;
+  } else if (unit == "T" || unit == "TiB") {
+    shift = 40;
+  } else if (!unit.empty()) {
+    return std::nullopt;
+  }
+  if (value > (UINT64_MAX >> shift)) return std::nullopt;
+  value <<= shift;
+  if (value < min || value > max) return std::nullopt;
+  return value;
+}
+
 std::optional<uint16_t> parse_port(std::string_view text) {
   auto value = parse_integer(text, 1, 65535);
   if (!value) return std::nullopt;

@@ -1,5 +1,5 @@
 // config/value_parsers.h - the text forms settings share between the TOML
-// file and the environment: durations, ports, booleans, counts.
+// file and the environment: durations, ports, booleans, counts, sizes.
 //
 // Each returns nullopt for malformed text; the caller names the key or the
 // variable in its error. Pure functions, no allocation beyond the result.
@@ -24,6 +24,11 @@ std::optional<std::chrono::milliseconds> parse_duration_or(std::string_view text
 
 // A decimal integer in [min, max], nothing else around it.
 std::optional<int64_t> parse_integer(std::string_view text, int64_t min, int64_t max);
+
+// A size in bytes: a bare integer, or one with a binary unit "KiB", "MiB",
+// "GiB", "TiB" (also "K", "M", "G", "T"), e.g. "256MiB", "1G", "65536".
+// nullopt for anything else and for values outside [min, max].
+std::optional<uint64_t> parse_byte_size(std::string_view text, uint64_t min, uint64_t max);
 
 // A TCP port, 1..65535.
 std::optional<uint16_t> parse_port(std::string_view text);

@@ -246,8 +246,9 @@ void DistributionImpl::connection_ready(std::unique_ptr<Transport> transport,
   config.tick_intensity = options_.tick_intensity;
   config.liveness_probe = options_.liveness_probe;
   config.liveness_timeout = options_.liveness_timeout;
-  config.max_frame_size = options_.max_frame_size;
   config.fragment_size = options_.fragment_size;
+  config.max_message_size = options_.max_message_size;
+  config.receive_budget = receive_budget_;
   config.logger = options_.logger;
   config.keep_alive = io_;
   config.failures = stats_.failures;

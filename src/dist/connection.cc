@@ -10,6 +10,7 @@
 
 #include "dist/control_message.h"
 #include "dist/flags.h"
+#include "dist/frame_stream.h"
 #include "dist/wire.h"
 
 namespace beamlink::dist {
@@ -19,11 +20,6 @@ using Clock = ConnectionImpl::Clock;
 using std::chrono::milliseconds;
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 
-// Bytes asked of each read: an idle or chatty-but-small connection reads
-// kMinReadChunk at a time (little memory per peer in a big mesh); a read
-// that fills its room doubles the chunk, up to kReadChunk, for bulk data.
-constexpr size_t kMinReadChunk = 16u << 10;
-constexpr size_t kReadChunk = 256u << 10;
 constexpr size_t kMoveThreshold = 64u << 10;  // larger messages are queued whole, not copied
 constexpr size_t kKeptCapacity = 4u << 20;    // a drained chunk keeps at most this much
 
@@ -63,7 +59,9 @@ ConnectionImpl::ConnectionImpl(std::unique_ptr<Transport> transport, PeerInfo pe
       sink_(sink),
       on_down_(std::move(on_down)),
       format_{(peer_.flags & DFLAG_FRAGMENTS) != 0, std::max<size_t>(config_.fragment_size, 1)},
-      dist_reader_(ReassemblyLimits{config_.max_frame_size, 64}),
+      dist_reader_(ReassemblyLimits{.max_message_size = config_.max_message_size},
+                   config_.receive_budget,
+                   [this](const std::string& reason) { discarded(reason); }),
       wake_timer_(strand_),
       detector_(detector_options(config_), Clock::now()) {
   queue_.emplace_back();
@@ -249,11 +247,8 @@ asio::awaitable<void> ConnectionImpl::writer() {
 }
 
 asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
-  size_t chunk = kMinReadChunk;
-  std::vector<uint8_t> buffer(std::max(chunk, leftover.size()));
-  std::copy(leftover.begin(), leftover.end(), buffer.begin());
-  size_t begin = 0;
-  size_t end = leftover.size();
+  FrameStream stream(dist_reader_, config_.receive_budget, leftover);
+  leftover = {};
   DistMessage message;
   // Completes the wake-ups deliver held back, also when a frame ends the loop.
   struct FlushAtEnd {
@@ -261,48 +256,26 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
     ~FlushAtEnd() { sink.flush(); }
   };
   for (;;) {
-    uint64_t frames = 0;
+    const uint64_t frames_before = stream.frames();
     {
       const FlushAtEnd flush_at_end{sink_};
-      while (end - begin >= 4) {
-        const size_t length = load_be(buffer.data() + begin, 4);
-        if (length > config_.max_frame_size) {
-          shut_down("frame of " + std::to_string(length) + " bytes from " + peer_.name +
-                    " is over max_frame_size (" + std::to_string(config_.max_frame_size) + ")");
+      for (;;) {
+        auto got = stream.next(message);
+        if (!got) {
+          shut_down("malformed frame from " + peer_.name + ": " + got.error().message);
           co_return;
         }
-        if (end - begin - 4 < length) break;
-        const std::span<const uint8_t> frame(buffer.data() + begin + 4, length);
-        begin += 4 + length;
-        ++frames;
-        if (length == 0) continue;  // a tick
-        auto complete = dist_reader_.read(frame, message);
-        if (!complete) {
-          shut_down("malformed frame from " + peer_.name + ": " + complete.error().message);
-          co_return;
-        }
-        if (*complete) handle(message);
+        if (!*got) break;
+        handle(message);
         if (closed()) co_return;
       }
     }
-    if (frames > 0) stats_.frames_received.fetch_add(frames, std::memory_order_relaxed);
-    // Keep the partial frame at the front, with room for all of it.
-    if (begin > 0) {
-      std::copy(buffer.begin() + static_cast<ptrdiff_t>(begin),
-                buffer.begin() + static_cast<ptrdiff_t>(end), buffer.begin());
-      end -= begin;
-      begin = 0;
-    }
-    const size_t wanted = end >= 4 ? std::max(chunk, 4 + load_be(buffer.data(), 4)) : chunk;
-    if (buffer.size() < wanted) {
-      buffer.resize(wanted);
-    } else if (wanted == chunk && buffer.size() > 4 * kReadChunk) {
-      buffer.resize(chunk);  // after a large message
-      buffer.shrink_to_fit();
-    }
-    const size_t room = buffer.size() - end;
+    stats_.frames_received.fetch_add(stream.frames() - frames_before, std::memory_order_relaxed);
+    stats_.read_buffer_bytes.store(stream.capacity(), std::memory_order_relaxed);
+    stats_.read_buffer_peak.store(stream.peak_capacity(), std::memory_order_relaxed);
+    const auto room = stream.room();
     reader_back_at_.store(stamp(Clock::now()), std::memory_order_relaxed);
-    auto count = co_await transport_->read_some(std::span(buffer.data() + end, room));
+    auto count = co_await transport_->read_some(room);
     const auto read_at = stamp(Clock::now());
     reader_back_at_.store(0, std::memory_order_relaxed);      // away until the next read
     last_byte_at_.store(read_at, std::memory_order_relaxed);  // any bytes prove life
@@ -312,8 +285,8 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
                     : count.error().message);
       co_return;
     }
-    end += *count;
-    if (*count == room && chunk < kReadChunk) chunk *= 2;  // more was waiting
+    stream.commit(*count);
+    stats_.bytes_received.fetch_add(*count, std::memory_order_relaxed);
     // Before the frames are handled, so a reply sent while they are may go inline.
     inline_armed_.store(true, std::memory_order_relaxed);
   }
@@ -322,6 +295,11 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
 void ConnectionImpl::handle(DistMessage& message) {
   if (is_probe_reply(message.control)) return;
   sink_.deliver(shared_from_this(), std::move(message.control), std::move(message.payload));
+}
+
+void ConnectionImpl::discarded(const std::string& reason) {
+  stats_.messages_discarded.fetch_add(1, std::memory_order_relaxed);
+  log(LogLevel::warning, "discarded a message from " + peer_.name + ": " + reason);
 }
 
 bool ConnectionImpl::is_probe_reply(const Term& control) const {

@@ -2,8 +2,11 @@
 // transport after the handshake.
 //
 // Threading: everything but send() runs on the connection's strand. The
-// reader coroutine reads in large chunks, splits 4-byte-length frames
-// (bounded by max_frame_size) and hands messages to the sink; the writer
+// reader coroutine reads into a FrameStream (frame_stream.h: memory grows
+// only with bytes that arrived, large frames are weighed against the
+// node's ReceiveBudget) and hands messages to the sink; a message over
+// max_message_size or the budget is discarded, logged once and counted,
+// and the connection stays up (dist_reader.h). The writer
 // coroutine swaps the whole send queue out under a short lock and writes it
 // with one gather write per wake-up, so many small messages share one
 // system call. The node's TickScheduler calls check() every slot: it sends
@@ -66,7 +69,6 @@ struct ConnectionConfig {
   unsigned tick_intensity = 4;
   std::chrono::milliseconds liveness_probe{1000};
   std::chrono::milliseconds liveness_timeout{1500};
-  size_t max_frame_size = 256u << 20;
   size_t fragment_size = 64u << 10;
   Logger logger;
   // Exceptions caught at this connection's roots and callbacks (node-wide).
@@ -74,6 +76,9 @@ struct ConnectionConfig {
   // The node's one timer; the connection registers itself in start().
   std::shared_ptr<TickScheduler> scheduler;
   std::chrono::milliseconds check_period{250};  // the scheduler's slot
+  // Receiving: see DistOptions. A null budget is unbounded.
+  size_t max_message_size = kDefaultMaxMessageSize;
+  std::shared_ptr<ReceiveBudget> receive_budget;
 };
 
 // Counters for tests and benchmarks. Read with relaxed ordering.
@@ -82,6 +87,10 @@ struct ConnectionStats {
   std::atomic<uint64_t> writes{0};  // gather writes issued by the writer
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> frames_received{0};
+  std::atomic<uint64_t> bytes_received{0};
+  std::atomic<uint64_t> messages_discarded{0};  // on receipt (dist_reader.h)
+  std::atomic<uint64_t> read_buffer_bytes{0};   // the reader's buffer now
+  std::atomic<uint64_t> read_buffer_peak{0};    // and the most it ever held
   std::atomic<uint64_t> ticks_sent{0};
   std::atomic<uint64_t> probes_sent{0};
   std::atomic<uint64_t> checks{0};  // liveness checks by the scheduler
@@ -128,6 +137,7 @@ class ConnectionImpl final : public Connection,
   bool queue_empty() const;  // REQUIRES: mutex_ held
   void mark_written(size_t bytes);
   void handle(DistMessage& message);
+  void discarded(const std::string& reason);
   bool is_probe_reply(const Term& control) const;
   void send_probe();
   void send_tick();

@@ -3,15 +3,7 @@
 // "Distribution Header"), as pure codecs over the bodies of the 4-byte-length
 // frames. (Empty frames are ticks; the connection handles them.)
 //
-// Receiving, DistReader accepts all four forms:
-//   112, 131 Control [131 Payload]                 pass-through
-//   131, 68, AtomCacheHeader, Control [Payload]    normal header
-//   131, 69, SeqId:8, FragId:8, AtomCacheHeader, Data   first fragment
-//   131, 70, SeqId:8, FragId:8, Data               later fragments
-// Fragment ids count down to 1 (the last). Reassembly is bounded: a message
-// over max_message_size, more than max_sequences unfinished messages, an
-// unknown sequence or an out-of-order fragment is an error, after which the
-// connection is closed (the reader keeps nothing of the bad sequence).
+// Receiving (DistReader, with bounded reassembly) is in dist_reader.h.
 //
 // Sending. DFLAG_DIST_HDR_ATOM_CACHE is never negotiated, so no atom cache
 // entries are sent. To a peer without DFLAG_FRAGMENTS a message is one
@@ -23,60 +15,19 @@
 // atom cache refs followed by 131,70 frames, each carrying at most
 // fragment_size bytes of the terms.
 //
-// Not thread safe: a DistReader belongs to one connection's reader. The
-// encoder functions are pure and reentrant.
+// The encoder functions are pure and reentrant.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "beamlink/etf.h"
 #include "beamlink/result.h"
 #include "beamlink/term.h"
-#include "etf/atom_cache.h"
+#include "dist/dist_reader.h"
 
 namespace beamlink::dist {
-
-struct DistMessage {
-  Term control;
-  std::optional<Term> payload;
-};
-
-struct ReassemblyLimits {
-  size_t max_message_size = 256u << 20;  // bytes of terms in one reassembled message
-  size_t max_sequences = 64;             // unfinished fragmented messages at once
-};
-
-class DistReader {
- public:
-  explicit DistReader(ReassemblyLimits limits = {}, etf::DecodeLimits decode = {});
-
-  // One non-empty frame body. True when it completed a message, which is
-  // then in `out` (overwritten; reusing one DistMessage saves moves); false
-  // for a fragment that does not complete its message yet.
-  Result<bool> read(std::span<const uint8_t> frame, DistMessage& out);
-
-  size_t pending_sequences() const { return sequences_.size(); }
-
- private:
-  struct Sequence {
-    uint64_t next_fragment = 0;
-    etf::AtomRefTable refs;
-    std::vector<uint8_t> data;
-  };
-
-  Result<bool> read_fragment(std::span<const uint8_t> frame, bool first, DistMessage& out);
-  Result<bool> decode_terms(std::span<const uint8_t> data, const etf::AtomRefTable* refs,
-                            bool versioned, std::string_view what, DistMessage& out) const;
-
-  ReassemblyLimits limits_;
-  etf::DecodeLimits decode_limits_;
-  etf::AtomCache cache_;
-  std::unordered_map<uint64_t, Sequence> sequences_;
-};
 
 struct SendFormat {
   bool fragments = false;            // the peer announced DFLAG_FRAGMENTS

@@ -61,6 +61,7 @@ Result<std::unique_ptr<Distribution>> Distribution::start(const DistOptions& opt
 DistributionImpl::DistributionImpl(const DistOptions& options, DistSink& sink)
     : options_(options),
       sink_(sink),
+      receive_budget_(std::make_shared<ReceiveBudget>(options.reassembly_budget)),
       io_(std::make_shared<asio::io_context>()),
       work_(io_->get_executor()),
       control_(asio::make_strand(*io_)),
@@ -95,6 +96,11 @@ std::function<void(std::exception_ptr)> DistributionImpl::root_guard(
 
 DistributionImpl::~DistributionImpl() {
   stop();
+}
+
+DistStats DistributionImpl::stats() const {
+  return DistStats{receive_budget_->discarded_messages(), receive_budget_->discarded_bytes(),
+                   receive_budget_->in_use(), stats_.failures->load(std::memory_order_relaxed)};
 }
 
 void DistributionImpl::log(LogLevel level, const std::string& message) const {

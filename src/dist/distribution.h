@@ -29,6 +29,11 @@
 //    messages are split into fragments when the peer accepts FRAGMENTS.
 //  * A malformed frame, a missed tick deadline or a transport error closes
 //    only that connection, with a reason in connection_down.
+//  * Receiving is bounded: a frame is buffered as its bytes arrive, never
+//    allocated from its declared length; a message over max_message_size,
+//    or whose reassembly the node-wide reassembly_budget cannot hold, is
+//    discarded (its remaining bytes and fragments skipped unread), logged
+//    once at warning and counted in stats(), and the connection stays up.
 #pragma once
 
 #include <chrono>
@@ -126,10 +131,26 @@ struct DistOptions {
   std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(1000)};
   std::chrono::milliseconds liveness_timeout{std::chrono::milliseconds(1500)};
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};  // net_setuptime
-  size_t max_frame_size = 256u << 20;  // larger frames close the connection
-  size_t fragment_size = 64u << 10;    // payload bytes per outgoing fragment
+  size_t fragment_size = 64u << 10;  // payload bytes per outgoing fragment
+  // Receiving. The largest message accepted, in bytes of its encoded terms
+  // (an unfragmented frame's body; a fragmented message's fragment data);
+  // also the most a compressed term may inflate to. Erlang has no limit;
+  // erl delivers 256 MiB binaries, so the default is above that.
+  size_t max_message_size = size_t{1} << 30;
+  // Bytes of unfinished incoming messages all connections together may hold
+  // (fragments being reassembled, and large frames beyond a connection's
+  // 256 KiB read buffer). A message that would go over it is discarded.
+  size_t reassembly_budget = size_t{1} << 30;
   unsigned io_threads = 1;
   Logger logger;
+};
+
+// Node-wide receive counters, since start.
+struct DistStats {
+  uint64_t messages_discarded = 0;  // on receipt: over a limit (see DistOptions)
+  uint64_t bytes_discarded = 0;     // the bytes of them that arrived
+  uint64_t reassembly_bytes = 0;    // of reassembly_budget, in use now
+  uint64_t failures = 0;  // exceptions caught at a coroutine root or around a callback
 };
 
 class Distribution {
@@ -152,6 +173,7 @@ class Distribution {
   virtual std::vector<std::shared_ptr<Connection>> connections() const = 0;
   virtual void disconnect(std::string_view node) = 0;
   virtual void stop() = 0;
+  virtual DistStats stats() const { return {}; }
 };
 
 }  // namespace beamlink::dist

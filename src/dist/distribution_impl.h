@@ -53,12 +53,13 @@ class DistributionImpl final : public Distribution {
   std::vector<std::shared_ptr<Connection>> connections() const override;
   void disconnect(std::string_view node) override;
   void stop() override;
+  DistStats stats() const override;
 
-  struct Stats {
+  struct Counters {
     // Exceptions caught at a coroutine root or around a callback.
     std::shared_ptr<std::atomic<uint64_t>> failures = std::make_shared<std::atomic<uint64_t>>(0);
   };
-  const Stats& stats() const { return stats_; }
+  const Counters& counters() const { return stats_; }
   const TickScheduler& scheduler() const { return *scheduler_; }
 
  private:
@@ -110,9 +111,11 @@ class DistributionImpl final : public Distribution {
                                                      std::function<void()> cleanup = {});
   void count_failure(const std::string& what) const;
 
-  Stats stats_;
+  Counters stats_;
   DistOptions options_;  // its logger wrapped: never throws
   DistSink& sink_;
+  // Shared by every connection's reader (receive_budget.h).
+  std::shared_ptr<ReceiveBudget> receive_budget_;
   uint32_t creation_ = 0;
   uint16_t listen_port_ = 0;
 

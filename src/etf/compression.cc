@@ -12,6 +12,7 @@ namespace {
 // zlib's best case is about 1032:1, so a stream that claims more is lying;
 // refusing it before allocating keeps tiny inputs from reserving max_size.
 constexpr size_t kMaxInflateRatio = 1100;
+constexpr size_t kFirstOutput = 64u << 10;
 
 struct InflateStream {
   z_stream z{};
@@ -41,21 +42,31 @@ Result<std::vector<uint8_t>> inflate_exact(std::span<const uint8_t> compressed, 
       declared > std::numeric_limits<uInt>::max()) {
     return fail(Errc::limit_exceeded, "compressed term too large for zlib");
   }
-  std::vector<uint8_t> out(declared);
+  // The output grows with what actually inflates (doubling, capped by the
+  // declared size), so a stream that lies about its size or breaks early
+  // costs about what it produced, not what it declared.
+  std::vector<uint8_t> out(std::min(declared, std::max(kFirstOutput, 4 * compressed.size())));
   InflateStream stream;
   if (inflateInit(&stream.z) != Z_OK) return fail(Errc::io, "zlib inflateInit failed");
   stream.ready = true;
   stream.z.next_in = const_cast<Bytef*>(compressed.data());
   stream.z.avail_in = static_cast<uInt>(compressed.size());
+  stream.z.next_out = out.data();
+  stream.z.avail_out = static_cast<uInt>(out.size());
+  int rc = inflate(&stream.z, Z_SYNC_FLUSH);
+  while (rc == Z_OK && stream.z.avail_out == 0 && out.size() < declared) {
+    const size_t produced = out.size();
+    out.resize(std::min(declared, produced * 2));
+    stream.z.next_out = out.data() + produced;
+    stream.z.avail_out = static_cast<uInt>(out.size() - produced);
+    rc = inflate(&stream.z, Z_SYNC_FLUSH);
+  }
   // One spare byte detects a stream that inflates to more than declared.
   uint8_t spare = 0;
-  stream.z.next_out = out.data();
-  stream.z.avail_out = static_cast<uInt>(declared);
-  int rc = inflate(&stream.z, Z_FINISH);
-  if (rc != Z_STREAM_END && stream.z.avail_out == 0 && stream.z.avail_in > 0) {
+  if (rc == Z_OK && stream.z.avail_out == 0) {
     stream.z.next_out = &spare;
     stream.z.avail_out = 1;
-    rc = inflate(&stream.z, Z_FINISH);
+    rc = inflate(&stream.z, Z_SYNC_FLUSH);
   }
   if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_MEM_ERROR || rc == Z_STREAM_ERROR) {
     std::string why = stream.z.msg != nullptr ? stream.z.msg : "error " + std::to_string(rc);

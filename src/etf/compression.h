@@ -2,7 +2,9 @@
 // UncompressedSize, zlib data).
 //
 // Contract: pure functions over bytes. inflate_exact never allocates more
-// than the declared size, which the caller has already bounded; it fails
+// than the declared size, which the caller has already bounded, and grows
+// its output only as the stream inflates (a lying stream costs what it
+// produced, not what it declared); it fails
 // unless the stream is a complete zlib stream that inflates to exactly
 // `declared` bytes and uses all of `compressed`. Thread safe.
 #pragma once

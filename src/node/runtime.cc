@@ -59,8 +59,9 @@ Result<void> Runtime::start_distribution() {
   d.liveness_probe = options_.liveness_probe;
   d.liveness_timeout = options_.liveness_timeout;
   d.setup_time = options_.setup_time;
-  d.max_frame_size = options_.max_frame_size;
   d.fragment_size = options_.fragment_size;
+  d.max_message_size = options_.max_message_size;
+  d.reassembly_budget = options_.reassembly_budget;
   d.io_threads = options_.io_threads;
   if (options_.logger) {
     d.logger = [logger = options_.logger](dist::LogLevel level, std::string_view message) {
@@ -135,6 +136,11 @@ NodeStats Runtime::stats() const {
   s.dropped_no_connection = get(counters_.dropped_no_connection);
   s.dropped_control = get(counters_.dropped_control);
   s.dropped_kernel_requests = get(counters_.dropped_kernel_requests);
+  if (dist_) {
+    const dist::DistStats received = dist_->stats();
+    s.dropped_over_limit = received.messages_discarded;
+    s.dropped_over_limit_bytes = received.bytes_discarded;
+  }
   s.processes = table_ ? table_->size() : 0;
   std::shared_lock lock(connections_mu_);
   s.connections = connections_.size();

@@ -156,6 +156,8 @@ Result<NodeOptions> node_options_from(const config::NodeSettings& settings, std:
   options.epmd_port = settings.epmd_port.value_or(0);
   if (settings.liveness_probe) options.liveness_probe = *settings.liveness_probe;
   if (settings.liveness_timeout) options.liveness_timeout = *settings.liveness_timeout;
+  if (settings.max_mailbox) options.max_mailbox.messages = *settings.max_mailbox;
+  if (settings.max_mailbox_policy) options.max_mailbox.policy = *settings.max_mailbox_policy;
   options.logger = make_logger(std::string(area), settings.log_level.value_or(LogLevel::info));
   return options;
 }

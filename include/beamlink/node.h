@@ -68,6 +68,17 @@ using NodeLogger = std::function<void(LogLevel, std::string_view message)>;
 using DistributionFactory = std::function<Result<std::unique_ptr<dist::Distribution>>(
     const dist::DistOptions&, dist::DistSink&)>;
 
+// A bound on the messages queued in one process's mailbox, like Erlang's
+// max_heap_size: when a message would take the mailbox over `messages`,
+// the message is dropped and counted (policy drop), or the process is
+// killed with reason `mailbox_limit` (policy kill; the message is dropped
+// too). 0: no bound (Erlang's default).
+enum class MailboxPolicy { drop, kill };
+struct MailboxLimit {
+  size_t messages = 0;
+  MailboxPolicy policy = MailboxPolicy::drop;
+};
+
 // Distribution settings mirror dist::DistOptions (see src/dist/distribution.h
 // for the full story of each); the defaults are Erlang's.
 struct NodeOptions {
@@ -97,7 +108,21 @@ struct NodeOptions {
   unsigned io_threads = 1;  // distribution I/O threads
   // Threads that run handler processes, rpc functions and async receives.
   unsigned worker_threads = 1;
-  NodeLogger logger;  // may be empty
+  // ---- Bounds on the node's queues ----
+  // Signals routed to one node while its connection is being set up wait
+  // in order, at most this many and this many encoded bytes (0: no bound);
+  // more are dropped and counted (NodeStats::dropped_pending_overflow), and
+  // a dropped link or monitor fires as if the node were unreachable.
+  size_t pending_connect_max_messages = 100000;
+  size_t pending_connect_max_bytes = 64u << 20;
+  // The mailbox limit of processes spawned without one of their own
+  // (SpawnOptions::max_mailbox, start_server); the node's own services
+  // (rex, net_kernel, global, pg) are not bound.
+  MailboxLimit max_mailbox;
+
+  // May be empty. A logger that throws is counted
+  // (NodeStats::callback_exceptions), never propagated.
+  NodeLogger logger;
   // Empty: dist::Distribution::start.
   DistributionFactory distribution_factory;
 };
@@ -107,13 +132,19 @@ struct NodeStats {
   uint64_t messages_received = 0;  // from other nodes, put in a mailbox
   uint64_t local_messages = 0;     // delivered on this node without the network
   uint64_t dropped_unknown_pid = 0;
-  uint64_t dropped_unknown_name = 0;     // includes absent services
-  uint64_t dropped_unknown_alias = 0;    // inactive alias
-  uint64_t dropped_no_connection = 0;    // the peer could not be reached
-  uint64_t dropped_control = 0;          // control messages beamlink does not handle
-  uint64_t dropped_kernel_requests = 0;  // rex messages of no known shape and no sender to tell
-  uint64_t processes = 0;                // alive now
-  uint64_t connections = 0;              // up now
+  uint64_t dropped_unknown_name = 0;      // includes absent services
+  uint64_t dropped_unknown_alias = 0;     // inactive alias
+  uint64_t dropped_no_connection = 0;     // the peer could not be reached
+  uint64_t dropped_control = 0;           // control messages beamlink does not handle
+  uint64_t dropped_kernel_requests = 0;   // rex messages of no known shape and no sender to tell
+  uint64_t dropped_pending_overflow = 0;  // the queue waiting for a connection was full
+  uint64_t dropped_mailbox_full = 0;      // over a mailbox limit (either policy)
+  uint64_t mailbox_limit_kills = 0;       // processes killed by the kill policy
+  // User callbacks (logger, node-event handlers, rpc functions, message
+  // handlers, receive handlers) that threw; each was logged.
+  uint64_t callback_exceptions = 0;
+  uint64_t processes = 0;    // alive now
+  uint64_t connections = 0;  // up now
 };
 
 enum class NodeKind { visible, hidden, all };
@@ -121,6 +152,8 @@ enum class NodeKind { visible, hidden, all };
 struct SpawnOptions {
   bool trap_exit = false;
   std::string register_as;  // register the new process under this name
+  // nullopt: NodeOptions::max_mailbox.
+  std::optional<MailboxLimit> max_mailbox = std::nullopt;
 };
 
 class Node {

@@ -26,7 +26,15 @@
 //    unknown local pid or name is dropped and counted (NodeStats); a message
 //    for a node not yet connected triggers a connect (as Erlang
 //    auto-connects) and waits in order until it is up, or is dropped if the
-//    connect fails. Local sends go straight to the mailbox.
+//    connect fails or the wait queue is full (pending_connect_max_*).
+//    Local sends go straight to the mailbox (or are dropped over its
+//    mailbox limit). All signals from one process to another (messages,
+//    links, unlinks, monitors, demonitors, exits) arrive in the order sent.
+//  * User callbacks (logger, node-event handlers, rpc functions, message
+//    handlers, receive handlers) run with no node lock held and may call
+//    back into the node; one that throws is logged and counted
+//    (NodeStats::callback_exceptions), and a message handler that throws
+//    ends its process with {cpp_exception, What}.
 //  * rpc() uses the peer's `rex` server: it sends
 //    {'$gen_call', {From, Ref}, {call, M, F, A, GroupLeader}} to {rex, Node}
 //    (our own temporary pid is the group leader) and waits for {Ref, Reply}.

@@ -85,7 +85,7 @@ void Runtime::start_kernel() {
   table_ = std::make_unique<ProcessTable>(node_atom_, creation_);
   work_.emplace(io_.get_executor());
   unsigned threads = std::max(1u, options_.worker_threads);
-  for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { io_.run(); });
+  for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { run_worker(); });
 
   anonymous_ = *new_process({});
   anonymous_->mailbox.close();  // replies to anonymous sends are dropped
@@ -93,6 +93,22 @@ void Runtime::start_kernel() {
                     [this](Process& self, Term message) { net_kernel_message(self, message); });
   (void)new_process({.register_as = "rex"},
                     [this](Process& self, Term message) { rex_message(self, message); });
+}
+
+// The root of every task posted to io_ (drains, receive handlers, rpc
+// calls, timers): user callbacks are guarded where they run, and anything
+// else that escapes is logged and counted here, and the worker goes on.
+void Runtime::run_worker() {
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      callback_threw("a task on a node worker", e.what());
+    } catch (...) {
+      callback_threw("a task on a node worker", "an exception not derived from std::exception");
+    }
+  }
 }
 
 void Runtime::wait_ready() {

@@ -245,6 +245,7 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
 
   Result<void> start_distribution();
   void start_kernel();
+  void run_worker();
   void wait_ready();
   void schedule_drain(Ptr state);
   void mailbox_full(const Ptr& state);

@@ -100,13 +100,22 @@ std::optional<Term> Mailbox::pop_if(const Match& match, Clock::time_point deadli
     // A handler receiving selectively from inside its own handler (a
     // gen_server call): what it does not take goes back, ahead of newer
     // messages, for the drain's next take_batch.
-    std::optional<Term> taken = pop_if_locked(consumer, match, deadline);
-    std::lock_guard lock(mu_);
-    while (!local_.empty()) {
-      queue_.push_front(std::move(local_.back()));
-      local_.pop_back();
+    auto give_back = [this] {
+      std::lock_guard lock(mu_);
+      while (!local_.empty()) {
+        queue_.push_front(std::move(local_.back()));
+        local_.pop_back();
+      }
+      ++local_generation_;
+    };
+    std::optional<Term> taken;
+    try {
+      taken = pop_if_locked(consumer, match, deadline);
+    } catch (...) {  // a match that threw: nothing is lost for the drain
+      give_back();
+      throw;
     }
-    ++local_generation_;
+    give_back();
     return taken;
   }
   return pop_if_locked(consumer, match, deadline);

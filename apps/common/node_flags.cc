@@ -158,6 +158,8 @@ Result<NodeOptions> node_options_from(const config::NodeSettings& settings, std:
   if (settings.liveness_timeout) options.liveness_timeout = *settings.liveness_timeout;
   if (settings.max_message_size) options.max_message_size = *settings.max_message_size;
   if (settings.reassembly_budget) options.reassembly_budget = *settings.reassembly_budget;
+  if (settings.max_mailbox) options.max_mailbox.messages = *settings.max_mailbox;
+  if (settings.max_mailbox_policy) options.max_mailbox.policy = *settings.max_mailbox_policy;
   options.logger = make_logger(std::string(area), settings.log_level.value_or(LogLevel::info));
   return options;
 }

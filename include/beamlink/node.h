@@ -26,7 +26,15 @@
 //    unknown local pid or name is dropped and counted (NodeStats); a message
 //    for a node not yet connected triggers a connect (as Erlang
 //    auto-connects) and waits in order until it is up, or is dropped if the
-//    connect fails. Local sends go straight to the mailbox.
+//    connect fails or the wait queue is full (pending_connect_max_*).
+//    Local sends go straight to the mailbox (or are dropped over its
+//    mailbox limit). All signals from one process to another (messages,
+//    links, unlinks, monitors, demonitors, exits) arrive in the order sent.
+//  * User callbacks (logger, node-event handlers, rpc functions, message
+//    handlers, receive handlers) run with no node lock held and may call
+//    back into the node; one that throws is logged and counted
+//    (NodeStats::callback_exceptions), and a message handler that throws
+//    ends its process with {cpp_exception, What}.
 //  * rpc() uses the peer's `rex` server: it sends
 //    {'$gen_call', {From, Ref}, {call, M, F, A, GroupLeader}} to {rex, Node}
 //    (our own temporary pid is the group leader) and waits for {Ref, Reply}.
@@ -68,6 +76,17 @@ using NodeLogger = std::function<void(LogLevel, std::string_view message)>;
 using DistributionFactory = std::function<Result<std::unique_ptr<dist::Distribution>>(
     const dist::DistOptions&, dist::DistSink&)>;
 
+// A bound on the messages queued in one process's mailbox, like Erlang's
+// max_heap_size: when a message would take the mailbox over `messages`,
+// the message is dropped and counted (policy drop), or the process is
+// killed with reason `mailbox_limit` (policy kill; the message is dropped
+// too). 0: no bound (Erlang's default).
+enum class MailboxPolicy { drop, kill };
+struct MailboxLimit {
+  size_t messages = 0;
+  MailboxPolicy policy = MailboxPolicy::drop;
+};
+
 // Distribution settings mirror dist::DistOptions (see src/dist/distribution.h
 // for the full story of each); the defaults are Erlang's.
 struct NodeOptions {
@@ -103,7 +122,21 @@ struct NodeOptions {
   unsigned io_threads = 1;  // distribution I/O threads
   // Threads that run handler processes, rpc functions and async receives.
   unsigned worker_threads = 1;
-  NodeLogger logger;  // may be empty
+  // ---- Bounds on the node's queues ----
+  // Signals routed to one node while its connection is being set up wait
+  // in order, at most this many and this many encoded bytes (0: no bound);
+  // more are dropped and counted (NodeStats::dropped_pending_overflow), and
+  // a dropped link or monitor fires as if the node were unreachable.
+  size_t pending_connect_max_messages = 100000;
+  size_t pending_connect_max_bytes = 64u << 20;
+  // The mailbox limit of processes spawned without one of their own
+  // (SpawnOptions::max_mailbox, start_server); the node's own services
+  // (rex, net_kernel, global, pg) are not bound.
+  MailboxLimit max_mailbox;
+
+  // May be empty. A logger that throws is counted
+  // (NodeStats::callback_exceptions), never propagated.
+  NodeLogger logger;
   // Empty: dist::Distribution::start.
   DistributionFactory distribution_factory;
 };
@@ -123,6 +156,12 @@ struct NodeStats {
   // past max_message_size); and the bytes of them that arrived.
   uint64_t dropped_over_limit = 0;
   uint64_t dropped_over_limit_bytes = 0;
+  uint64_t dropped_pending_overflow = 0;  // the queue waiting for a connection was full
+  uint64_t dropped_mailbox_full = 0;      // over a mailbox limit (either policy)
+  uint64_t mailbox_limit_kills = 0;       // processes killed by the kill policy
+  // User callbacks (logger, node-event handlers, rpc functions, message
+  // handlers, receive handlers) that threw; each was logged.
+  uint64_t callback_exceptions = 0;
   uint64_t processes = 0;    // alive now
   uint64_t connections = 0;  // up now
 };
@@ -132,6 +171,8 @@ enum class NodeKind { visible, hidden, all };
 struct SpawnOptions {
   bool trap_exit = false;
   std::string register_as;  // register the new process under this name
+  // nullopt: NodeOptions::max_mailbox.
+  std::optional<MailboxLimit> max_mailbox = std::nullopt;
 };
 
 class Node {

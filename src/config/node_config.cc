@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 #include "config/pod_name.h"
 #include "config/value_parsers.h"
@@ -246,6 +247,20 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
   if (key == "epmd_daemon") return store(n.epmd_daemon, f.boolean());
   if (key == "service_name") return store(n.service_name, f.string());
   if (key == "cluster_domain") return store(n.cluster_domain, f.string());
+  if (key == "max_mailbox") {
+    auto count = f.integer(0, std::numeric_limits<int64_t>::max());
+    if (!count) return std::unexpected(count.error());
+    n.max_mailbox = static_cast<size_t>(*count);
+    return true;
+  }
+  if (key == "max_mailbox_policy") {
+    auto text = f.string();
+    if (!text) return std::unexpected(text.error());
+    auto policy = parse_mailbox_policy(*text);
+    if (!policy) return f.invalid("must be drop or kill, got \"" + *text + "\"");
+    n.max_mailbox_policy = policy;
+    return true;
+  }
   return false;
 }
 
@@ -469,6 +484,12 @@ std::optional<LogLevel> parse_log_level(std::string_view text) {
   if (text == "info") return LogLevel::info;
   if (text == "warning") return LogLevel::warning;
   if (text == "error") return LogLevel::error;
+  return std::nullopt;
+}
+
+std::optional<MailboxPolicy> parse_mailbox_policy(std::string_view text) {
+  if (text == "drop") return MailboxPolicy::drop;
+  if (text == "kill") return MailboxPolicy::kill;
   return std::nullopt;
 }
 

@@ -15,7 +15,7 @@
 //                 liveness_probe, liveness_timeout, max_message_size,
 //                 reassembly_budget (bytes, or "256MiB"), health_address,
 //                 health_port, epmd_daemon, name_mode, basename, service_name,
-//                 cluster_domain
+//                 cluster_domain, max_mailbox, max_mailbox_policy
 //   [startup]     min_peers, timeout, required
 //   [reconciler]  backoff_initial, backoff_max, jitter, resync_interval,
 //                 connect_threads
@@ -79,6 +79,10 @@ struct NodeSettings {
   std::optional<std::string> basename;
   std::optional<std::string> service_name;
   std::optional<std::string> cluster_domain;
+  // ---- Mailbox limit (NodeOptions::max_mailbox) ----
+  // max_mailbox: messages per process (0: none); max_mailbox_policy: drop | kill.
+  std::optional<size_t> max_mailbox;
+  std::optional<MailboxPolicy> max_mailbox_policy;
 };
 
 struct NodeConfig {
@@ -115,5 +119,7 @@ Result<void> apply_env(NodeConfig& config, const EnvLookup& env);
 
 // "debug" | "info" | "warning" | "error".
 std::optional<LogLevel> parse_log_level(std::string_view text);
+// "drop" | "kill"
+std::optional<MailboxPolicy> parse_mailbox_policy(std::string_view text);
 
 }  // namespace beamlink::config

@@ -3,6 +3,8 @@
 // An empty variable counts as unset (as `VAR= beamlink node` means). Within
 // the environment, BEAMLINK_* wins over the Elixir release variables and
 // ERL_EPMD_PORT; the environment as a whole wins over the file.
+#include <limits>
+
 #include "config/host_name.h"
 #include "config/node_config.h"
 #include "config/pod_name.h"
@@ -149,6 +151,14 @@ Result<void> apply_node(const Env& env, NodeSettings& node) {
                 parse_log_level),
            read(env, "BEAMLINK_MAX_MESSAGE_SIZE", node.max_message_size, bytes_text, bytes),
            read(env, "BEAMLINK_REASSEMBLY_BUDGET", node.reassembly_budget, bytes_text, bytes),
+           read(env, "BEAMLINK_MAX_MAILBOX", node.max_mailbox, "a message count (0: no limit)",
+                [](std::string_view s) -> std::optional<size_t> {
+                  auto value = parse_integer(s, 0, std::numeric_limits<int64_t>::max());
+                  if (!value) return std::nullopt;
+                  return static_cast<size_t>(*value);
+                }),
+           read(env, "BEAMLINK_MAX_MAILBOX_POLICY", node.max_mailbox_policy, "drop or kill",
+                parse_mailbox_policy),
        }) {
     if (!result) return result;
   }

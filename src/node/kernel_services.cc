@@ -45,8 +45,11 @@ void Runtime::spawn_request(const std::shared_ptr<dist::Connection>& from,
                             const std::vector<Term>& control, std::optional<Term> payload) {
   const Reference& req_id = control[1].as<Reference>();
   const Pid& requester = control[2].as<Pid>();
+  // Replies go through route, in order with the spawned process's exit.
+  const std::string& peer = from->peer().name;
   auto refuse = [&](std::string_view reason) {
-    from->send(tuple(op::SPAWN_REPLY, req_id, requester, int64_t{0}, atom(reason)), nullptr);
+    route(peer, tuple(op::SPAWN_REPLY, req_id, requester, int64_t{0}, atom(reason)), std::nullopt,
+          nullptr, Connect::no);
   };
   const Tuple* mfa = tuple_of(control[4], 3);
   const std::vector<Term>* options = proper_list(control[5]);
@@ -92,7 +95,8 @@ void Runtime::spawn_request(const std::shared_ptr<dist::Connection>& from,
     if (monitor) state->monitors_in[req_id] = MonitorIn{requester, state->pid};
   }
   int64_t flags = (link ? op::kSpawnReplyLinked : 0) | (monitor ? op::kSpawnReplyMonitored : 0);
-  from->send(tuple(op::SPAWN_REPLY, req_id, requester, flags, state->pid), nullptr);
+  route(peer, tuple(op::SPAWN_REPLY, req_id, requester, flags, state->pid), std::nullopt, nullptr,
+        Connect::no);
 
   size_t first = is_call ? 1 : 0;
   asio::post(io_, [this, state, is_call, ref = is_call ? a[0] : Term(),
@@ -151,15 +155,18 @@ Runtime::Invocation Runtime::invoke(const Atom& module, const Atom& function,
   }
   Term stack =
       Term::list({tuple(module, function, static_cast<int64_t>(args.size()), Term::list({}))});
+  // The caller gets {cpp_exception, What} as an error; the node logs and
+  // counts it like any user callback that throws.
+  std::string what;
   try {
     return {fn(args), std::move(stack)};
   } catch (const std::exception& e) {
-    return {CallResult::error(tuple(atom("cpp_exception"), Term::binary(e.what()))),
-            std::move(stack)};
+    what = e.what();
   } catch (...) {
-    return {CallResult::error(tuple(atom("cpp_exception"), Term::binary("unknown"))),
-            std::move(stack)};
+    what = "unknown";
   }
+  callback_threw("the rpc function " + module.name + ":" + function.name, what);
+  return {CallResult::error(tuple(atom("cpp_exception"), Term::binary(what))), std::move(stack)};
 }
 
 std::optional<Runtime::Invocation> Runtime::builtin(const Atom& module, const Atom& function,

@@ -15,10 +15,13 @@
 //
 // Thread safety: every member from any thread. Receives are meant for one
 // consumer at a time (concurrent receives are safe but unordered); size()
-// and remove_if wait for a receiver that is scanning, never for one that is
-// blocked waiting.
+// never waits; remove_if waits for a receiver that is scanning, never for
+// one that is blocked waiting. A selective receive's match runs with no
+// lock held, so it may call back into the process (size, send, demonitor);
+// a receive from inside a match returns nothing at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -26,6 +29,8 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "beamlink/process.h"
 #include "beamlink/term.h"
@@ -39,8 +44,13 @@ class Mailbox {
 
   explicit Mailbox(bool handler_mode) : handler_mode_(handler_mode) {}
 
+  // At most `messages` queued (0: no bound); a push over it is refused
+  // with `full`. REQUIRES: before the mailbox is shared.
+  void set_limit(size_t messages) { limit_ = messages; }
+
   struct PushResult {
-    bool accepted = false;  // false: the mailbox is closed, the message dropped
+    bool accepted = false;  // false: the mailbox is closed or full, the message dropped
+    bool full = false;      // refused for the limit (set_limit)
     bool schedule = false;  // handler mode: the caller must schedule a drain
     // Pull mode: a parked async receiver the caller must complete with
     // `message` (outside any lock, on a worker).
@@ -71,8 +81,10 @@ class Mailbox {
 
   // Handler mode: moves every queued message into `out`. Returns false (and
   // marks the mailbox idle, so the next push schedules again) when there was
-  // nothing.
+  // nothing. The messages still count in size() until consumed() says they
+  // were handled.
   bool take_batch(std::deque<Term>& out);
+  void consumed(size_t n) { count_.fetch_sub(n, std::memory_order_relaxed); }
 
   // Stops accepting messages; wakes blocked receivers. Returns a parked
   // async receiver, which the caller completes with nullopt.
@@ -81,16 +93,22 @@ class Mailbox {
 
   // Removes queued messages for which `match` is true (demonitor flush).
   void remove_if(const Match& match);
-  size_t size() const;
+  // Messages queued and not yet received (handler mode: not yet handled).
+  // Lock-free, so a receive_if match or a handler may ask.
+  size_t size() const { return count_.load(std::memory_order_relaxed); }
 
  private:
   void wait_for_push(std::unique_lock<std::mutex>& consumer, std::unique_lock<std::mutex>& lock,
                      Clock::time_point deadline);
   std::optional<Term> pop_if_locked(std::unique_lock<std::mutex>& consumer, const Match& match,
                                     Clock::time_point deadline);
+  bool await_scanner(std::unique_lock<std::mutex>& consumer);
+  bool end_scan();
 
   const bool handler_mode_;
-  mutable std::mutex mu_;  // guards the fields below
+  size_t limit_ = 0;
+  std::atomic<size_t> count_{0};  // queue_ + local_ (+ a handler's batch); raised under mu_
+  mutable std::mutex mu_;         // guards the fields below
   std::condition_variable cv_;
   std::deque<Term> queue_;
   bool closed_ = false;
@@ -101,7 +119,13 @@ class Mailbox {
   uint64_t parked_token_ = 0;
   uint64_t next_token_ = 0;
 
-  mutable std::mutex consumer_mu_;  // guards local_; taken before mu_
+  mutable std::mutex consumer_mu_;  // guards local_ (but see scanning_); taken before mu_
+  std::condition_variable consumer_cv_;
+  // A receiver is running its match over local_ without consumer_mu_; it
+  // owns local_ until it clears this. Guarded by consumer_mu_.
+  bool scanning_ = false;
+  std::thread::id scanner_;
+  std::vector<Match> deferred_removals_;  // remove_if calls made from inside the match
   std::deque<Term> local_;
   uint64_t local_generation_ = 0;  // bumped when local_ loses elements
 };

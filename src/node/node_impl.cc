@@ -22,16 +22,22 @@ class NodeImpl final : public Node {
   uint16_t listen_port() const override { return rt_->listen_port(); }
 
   Result<Process> spawn(const SpawnOptions& options) override {
-    auto state = rt_->new_process(options);
+    auto state = rt_->new_process(with_default_limit(options));
     if (!state) return std::unexpected(state.error());
     return rt_->handle(std::move(*state));
   }
 
   Result<Pid> spawn_handler(MessageHandler handler, const SpawnOptions& options) override {
     if (!handler) return fail(Errc::invalid_argument, "spawn_handler: empty handler");
-    auto state = rt_->new_process(options, std::move(handler));
+    auto state = rt_->new_process(with_default_limit(options), std::move(handler));
     if (!state) return std::unexpected(state.error());
     return (*state)->pid;
+  }
+
+  // A user's process without a mailbox limit of its own gets the node's.
+  SpawnOptions with_default_limit(SpawnOptions options) const {
+    if (!options.max_mailbox) options.max_mailbox = rt_->options().max_mailbox;
+    return options;
   }
 
   bool alive(const Pid& pid) const override {

@@ -65,7 +65,9 @@ void Runtime::notify_node_event(const NodeEvent& event) {
     for (const auto& [id, handler] : event_handlers_) handlers.push_back(handler);
     monitors = node_monitors_;
   }
-  for (const NodeEventHandler& handler : handlers) handler(event);
+  for (const NodeEventHandler& handler : handlers) {
+    guard_callback("a node event handler", [&] { handler(event); });
+  }
   if (monitors.empty()) return;
   Term message =
       event.kind == NodeEvent::Kind::up

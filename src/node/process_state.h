@@ -64,6 +64,8 @@ struct ProcessState {
   const Pid pid;
   Mailbox mailbox;
   Node::MessageHandler handler;  // set before the process is published, then fixed
+  bool kill_on_full = false;     // mailbox limit policy kill; fixed like handler
+  std::atomic<bool> killed_for_mailbox{false};
 
   mutable std::mutex mu;
   std::atomic<bool> alive{true};  // written under mu; read lock-free for fast paths

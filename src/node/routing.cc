@@ -9,11 +9,12 @@ namespace beamlink::node {
 
 void Runtime::push_counted(const Ptr& target, Term message, std::atomic<uint64_t>& delivered,
                            std::atomic<uint64_t>& dropped) {
-  if (target != nullptr && push(target, std::move(message))) {
+  Pushed pushed = target != nullptr ? push_result(target, std::move(message)) : Pushed::dead;
+  if (pushed == Pushed::ok) {
     bump(delivered);
-  } else {
+  } else if (pushed == Pushed::dead) {
     bump(dropped);
-  }
+  }  // full: counted as dropped_mailbox_full
 }
 
 void Runtime::send(const Pid& from, const Pid& to, Term message, bool has_sender) {
@@ -57,59 +58,99 @@ std::shared_ptr<dist::Connection> Runtime::connection(std::string_view node) con
   return it == connections_.end() ? nullptr : it->second;
 }
 
+bool Runtime::send_on(const std::shared_ptr<dist::Connection>& conn, const Term& control,
+                      const std::optional<Term>& payload) {
+  return conn != nullptr && conn->send(control, payload ? &*payload : nullptr);
+}
+
 bool Runtime::send_if_connected(std::string_view node, const Term& control, const Term* payload) {
-  auto conn = connection(node);
-  return conn != nullptr && conn->send(control, payload);
+  FailFn no_fail;
+  return route_ordered(node, Term(control), payload ? std::optional<Term>(*payload) : std::nullopt,
+                       no_fail, Connect::no) != Routed::failed;
 }
 
 void Runtime::route(std::string_view node, Term control, std::optional<Term> payload,
-                    FailFn on_fail) {
-  auto send_now = [&](const std::shared_ptr<dist::Connection>& conn) {
-    return conn != nullptr && conn->send(control, payload ? &*payload : nullptr);
-  };
-  if (stopped_ || node == name_) {
-    if (on_fail) on_fail();
-    return;
+                    FailFn on_fail, Connect connect) {
+  if (route_ordered(node, std::move(control), std::move(payload), on_fail, connect) ==
+          Routed::failed &&
+      on_fail) {
+    on_fail();
   }
-  // Fast path: nothing is waiting for a connection anywhere.
-  if (pending_nodes_.load(std::memory_order_acquire) == 0 && send_now(connection(node))) return;
+}
 
-  std::unique_lock lock(pending_mu_);
-  if (auto it = pending_.find(node); it != pending_.end()) {
-    it->second.push_back({std::move(control), std::move(payload), std::move(on_fail)});
-    return;
+Runtime::Routed Runtime::route_ordered(std::string_view node, Term&& control,
+                                       std::optional<Term>&& payload, FailFn& on_fail,
+                                       Connect connect) {
+  if (stopped_ || node == name_) return Routed::failed;
+  // Fast path: nothing is waiting for a connection anywhere.
+  if (!pending_.any()) {
+    auto conn = connection(node);
+    if (send_on(conn, control, payload)) return Routed::sent;
+    if (conn == nullptr && connect == Connect::no) return Routed::failed;
   }
-  if (send_now(connection(node))) return;
-  // Not connected: connect, keeping this and later messages in order.
+  PendingSends::Item item{std::move(control), std::move(payload), std::move(on_fail)};
+  auto give_back = [&] {
+    on_fail = std::move(item.on_fail);
+    return Routed::failed;
+  };
+  // Behind whatever is queued for the node (connecting, or being flushed).
+  switch (pending_.push(node, item, false)) {
+    case PendingSends::Push::queued:
+      return Routed::queued;
+    case PendingSends::Push::overflow:
+      pending_overflow(node);
+      return give_back();
+    case PendingSends::Push::absent:
+    case PendingSends::Push::created:
+      break;
+  }
+  // No queue: everything routed to the node before was handed to a connection.
+  auto conn = connection(node);
+  if (conn != nullptr && send_on(conn, item.control, item.payload)) return Routed::sent;
+  if (connect == Connect::no) return give_back();
+  switch (pending_.push(node, item, true)) {
+    case PendingSends::Push::queued:
+      return Routed::queued;  // another sender started the connect meanwhile
+    case PendingSends::Push::overflow:
+      pending_overflow(node);
+      return give_back();
+    case PendingSends::Push::absent:
+    case PendingSends::Push::created:
+      break;
+  }
+  // Not connected: connect, keeping this and later signals in order.
   std::string node_name(node);
-  pending_[node_name].push_back({std::move(control), std::move(payload), std::move(on_fail)});
-  pending_nodes_.fetch_add(1, std::memory_order_release);
-  lock.unlock();
   dist_->connect(node_name, [weak = weak_from_this(),
                              node_name](Result<std::shared_ptr<dist::Connection>> result) {
     if (auto self = weak.lock()) self->connect_done(node_name, std::move(result));
   });
+  return Routed::queued;
 }
 
+void Runtime::pending_overflow(std::string_view node) {
+  bump(counters_.dropped_pending_overflow);
+  log(LogLevel::warning, "the queue of signals waiting for a connection to " + std::string(node) +
+                             " is full: a signal was dropped");
+}
+
+// Hands the node's queue to the new connection in batches, with no lock
+// held while sending; signals routed meanwhile join the queue and go in
+// the next batch, and the queue goes away only when a take finds it empty.
 void Runtime::connect_done(const std::string& node,
                            Result<std::shared_ptr<dist::Connection>> result) {
-  std::vector<FailFn> failed;
-  {
-    std::lock_guard lock(pending_mu_);
-    auto it = pending_.find(node);
-    if (it == pending_.end()) return;
-    for (PendingSend& message : it->second) {
-      bool sent = result && *result != nullptr &&
-                  (*result)->send(message.control, message.payload ? &*message.payload : nullptr);
-      if (!sent && message.on_fail) failed.push_back(std::move(message.on_fail));
-    }
-    pending_.erase(it);
-    pending_nodes_.fetch_sub(1, std::memory_order_release);
-  }
   if (!result) {
     log(LogLevel::info, "connect to " + node + " failed: " + result.error().to_string());
   }
-  for (FailFn& fn : failed) fn();
+  std::shared_ptr<dist::Connection> conn = result ? *result : nullptr;
+  std::deque<PendingSends::Item> batch;
+  while (pending_.take(node, batch)) {
+    for (PendingSends::Item& item : batch) {
+      if (!send_on(conn, item.control, item.payload) && item.on_fail) {
+        guard_callback("a failed send's handler", [&] { item.on_fail(); });
+      }
+    }
+    batch.clear();
+  }
 }
 
 Result<void> Runtime::connect(std::string_view node) {

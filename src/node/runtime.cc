@@ -5,12 +5,15 @@
 #include <exception>
 #include <random>
 
+#include "beamlink/term_text.h"
 #include "node/terms.h"
 
 namespace beamlink::node {
 
 Runtime::Runtime(NodeOptions options)
-    : options_(std::move(options)), ref_salt_(std::random_device{}()) {}
+    : options_(std::move(options)),
+      ref_salt_(std::random_device{}()),
+      pending_(options_.pending_connect_max_messages, options_.pending_connect_max_bytes) {}
 
 Runtime::~Runtime() {
   stop();
@@ -64,8 +67,9 @@ Result<void> Runtime::start_distribution() {
   d.reassembly_budget = options_.reassembly_budget;
   d.io_threads = options_.io_threads;
   if (options_.logger) {
-    d.logger = [logger = options_.logger](dist::LogLevel level, std::string_view message) {
-      logger(static_cast<LogLevel>(level), message);
+    // Through log(), so a logger that throws never reaches the I/O threads.
+    d.logger = [this](dist::LogLevel level, std::string_view message) {
+      log(static_cast<LogLevel>(level), message);
     };
   }
   auto started = options_.distribution_factory ? options_.distribution_factory(d, *this)
@@ -82,7 +86,7 @@ void Runtime::start_kernel() {
   table_ = std::make_unique<ProcessTable>(node_atom_, creation_);
   work_.emplace(io_.get_executor());
   unsigned threads = std::max(1u, options_.worker_threads);
-  for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { io_.run(); });
+  for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { run_worker(); });
 
   anonymous_ = *new_process({});
   anonymous_->mailbox.close();  // replies to anonymous sends are dropped
@@ -90,6 +94,22 @@ void Runtime::start_kernel() {
                     [this](Process& self, Term message) { net_kernel_message(self, message); });
   (void)new_process({.register_as = "rex"},
                     [this](Process& self, Term message) { rex_message(self, message); });
+}
+
+// The root of every task posted to io_ (drains, receive handlers, rpc
+// calls, timers): user callbacks are guarded where they run, and anything
+// else that escapes is logged and counted here, and the worker goes on.
+void Runtime::run_worker() {
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      callback_threw("a task on a node worker", e.what());
+    } catch (...) {
+      callback_threw("a task on a node worker", "an exception not derived from std::exception");
+    }
+  }
 }
 
 void Runtime::wait_ready() {
@@ -141,6 +161,10 @@ NodeStats Runtime::stats() const {
     s.dropped_over_limit = received.messages_discarded;
     s.dropped_over_limit_bytes = received.bytes_discarded;
   }
+  s.dropped_pending_overflow = get(counters_.dropped_pending_overflow);
+  s.dropped_mailbox_full = get(counters_.dropped_mailbox_full);
+  s.mailbox_limit_kills = get(counters_.mailbox_limit_kills);
+  s.callback_exceptions = get(counters_.callback_exceptions);
   s.processes = table_ ? table_->size() : 0;
   std::shared_lock lock(connections_mu_);
   s.connections = connections_.size();
@@ -148,7 +172,20 @@ NodeStats Runtime::stats() const {
 }
 
 void Runtime::log(LogLevel level, std::string_view message) const {
-  if (options_.logger) options_.logger(level, message);
+  if (!options_.logger) return;
+  try {
+    options_.logger(level, message);
+  } catch (...) {
+    bump(counters_.callback_exceptions);  // nowhere to log it
+  }
+}
+
+void Runtime::callback_threw(std::string_view what, std::string_view detail) noexcept {
+  bump(counters_.callback_exceptions);
+  try {
+    log(LogLevel::error, std::string(what) + " threw: " + std::string(detail));
+  } catch (...) {  // out of memory building the line
+  }
 }
 
 Result<Runtime::Ptr> Runtime::new_process(const SpawnOptions& options,
@@ -157,6 +194,10 @@ Result<Runtime::Ptr> Runtime::new_process(const SpawnOptions& options,
   auto state = std::make_shared<ProcessState>(table_->next_pid(), handler != nullptr);
   state->handler = std::move(handler);
   state->trap_exit = options.trap_exit;
+  if (options.max_mailbox) {
+    state->mailbox.set_limit(options.max_mailbox->messages);
+    state->kill_on_full = options.max_mailbox->policy == MailboxPolicy::kill;
+  }
   table_->insert(state);
   if (!options.register_as.empty()) {
     if (auto registered = table_->register_name(options.register_as, state); !registered) {
@@ -188,6 +229,10 @@ Reference Runtime::make_ref() {
 
 namespace {
 
+std::string pid_text(const Pid& pid) {
+  return format_term(Term(pid));
+}
+
 // Wake-ups held back on this distribution thread while it delivers one
 // read's messages (see DistSink::flush).
 struct DeferredWakes {
@@ -214,9 +259,17 @@ void Runtime::flush() {
 }
 
 bool Runtime::push(const Ptr& to, Term message) {
+  return push_result(to, std::move(message)) == Pushed::ok;
+}
+
+Runtime::Pushed Runtime::push_result(const Ptr& to, Term message) {
   DeferredWakes& deferred = t_deferred;
   Mailbox::PushResult result = to->mailbox.push(std::move(message), deferred.active);
-  if (!result.accepted) return false;
+  if (result.full) {
+    mailbox_full(to);
+    return Pushed::full;
+  }
+  if (!result.accepted) return Pushed::dead;
   if (result.wake_deferred) deferred.mailboxes.push_back(to);
   if (deferred.active && ++deferred.pushes >= kMaxDeferredPushes) {
     flush();
@@ -225,12 +278,23 @@ bool Runtime::push(const Ptr& to, Term message) {
   if (result.schedule) {
     schedule_drain(to);
   } else if (result.waiter) {
-    asio::post(io_,
-               [waiter = std::move(result.waiter), message = std::move(result.message)]() mutable {
-                 waiter(std::move(message));
-               });
+    asio::post(io_, [this, waiter = std::move(result.waiter),
+                     message = std::move(result.message)]() mutable {
+      guard_callback("a receive handler", [&] { waiter(std::move(message)); });
+    });
   }
-  return true;
+  return Pushed::ok;
+}
+
+// Over its mailbox limit: the message was dropped; under the kill policy
+// the process also exits (once, from a worker: push may run inside an
+// exit's propagation or a delivery).
+void Runtime::mailbox_full(const Ptr& state) {
+  bump(counters_.dropped_mailbox_full);
+  if (!state->kill_on_full || state->killed_for_mailbox.exchange(true)) return;
+  bump(counters_.mailbox_limit_kills);
+  log(LogLevel::warning, "process " + pid_text(state->pid) + " exceeded its mailbox limit");
+  asio::post(io_, [this, state] { exit_process(state, atom("mailbox_limit")); });
 }
 
 void Runtime::schedule_drain(Ptr state) {
@@ -250,14 +314,22 @@ void Runtime::drain(const Ptr& state) {
     while (!batch.empty() && state->alive.load(std::memory_order_relaxed)) {
       Term message = std::move(batch.front());
       batch.pop_front();
+      // A handler that throws ends its process with {cpp_exception, What}.
+      std::optional<std::string> threw;
       try {
         state->handler(self, std::move(message));
       } catch (const std::exception& e) {
-        exit_process(state, tuple(atom("cpp_exception"), Term::binary(e.what())));
+        threw = e.what();
       } catch (...) {
-        exit_process(state, tuple(atom("cpp_exception"), Term::binary("unknown")));
+        threw = "unknown";
+      }
+      state->mailbox.consumed(1);  // counted against the limit until handled
+      if (threw) {
+        callback_threw("the message handler of " + pid_text(state->pid), *threw);
+        exit_process(state, tuple(atom("cpp_exception"), Term::binary(*threw)));
       }
     }
+    state->mailbox.consumed(batch.size());
     batch.clear();
   }
   self.release();
@@ -272,8 +344,8 @@ void Runtime::async_receive(const Ptr& state, std::chrono::milliseconds timeout,
     case Mailbox::Park::ready:
     case Mailbox::Park::busy:
     case Mailbox::Park::closed:
-      asio::post(io_, [done = std::move(done), message = std::move(message)]() mutable {
-        done(std::move(message));
+      asio::post(io_, [this, done = std::move(done), message = std::move(message)]() mutable {
+        guard_callback("a receive handler", [&] { done(std::move(message)); });
       });
       return;
     case Mailbox::Park::parked:
@@ -281,11 +353,14 @@ void Runtime::async_receive(const Ptr& state, std::chrono::milliseconds timeout,
   }
   if (timeout == kInfinity) return;
   auto timer = std::make_shared<asio::steady_timer>(io_, timeout);
-  timer->async_wait([weak = std::weak_ptr<ProcessState>(state), token, timer](std::error_code) {
-    if (auto s = weak.lock()) {
-      if (auto handler = s->mailbox.cancel_parked(token)) handler(std::nullopt);
-    }
-  });
+  timer->async_wait(
+      [this, weak = std::weak_ptr<ProcessState>(state), token, timer](std::error_code) {
+        if (auto s = weak.lock()) {
+          if (auto handler = s->mailbox.cancel_parked(token)) {
+            guard_callback("a receive handler", [&] { handler(std::nullopt); });
+          }
+        }
+      });
 }
 
 }  // namespace beamlink::node

@@ -47,6 +47,7 @@
 #include "beamlink/rpc.h"
 #include "beamlink/term.h"
 #include "dist/distribution.h"
+#include "node/pending_sends.h"
 #include "node/process_state.h"
 #include "node/process_table.h"
 #include "node/stats.h"
@@ -95,8 +96,11 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   Reference make_ref();
   const Pid& anonymous_pid() const { return anonymous_->pid; }
   // Puts a message in a local mailbox, waking its receiver (inside deliver,
-  // at the next flush at the latest). False if dead.
+  // at the next flush at the latest). False if dead or over its mailbox
+  // limit (then counted, and under the kill policy the process exits).
   bool push(const Ptr& to, Term message);
+  enum class Pushed { ok, dead, full };
+  Pushed push_result(const Ptr& to, Term message);
   // push, counting the outcome in `delivered` or `dropped` (target may be null).
   void push_counted(const Ptr& target, Term message, std::atomic<uint64_t>& delivered,
                     std::atomic<uint64_t>& dropped);
@@ -131,11 +135,21 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   void send(const Pid& from, const Pid& to, Term message, bool has_sender = true);
   void send_named(const Pid& from, std::string_view name, std::string_view node, Term message);
   void send_alias(const Pid& from, const Reference& alias, Term message);
+  // Every signal to another node goes through route, so all signals to a
+  // node leave in the order they were routed, whether or not the
+  // connection is up yet (Erlang's signal order between two processes).
+  // Connect::no: do not set up a connection for it (exits of links,
+  // demonitors, replies): it joins a connection being set up or an open
+  // one, else it fails.
+  enum class Connect { yes, no };
   // Sends a control message to `node`, connecting first if need be, in
   // order with everything else routed to that node. on_fail runs (on some
-  // thread, without locks held) if it cannot be handed to a connection.
-  void route(std::string_view node, Term control, std::optional<Term> payload, FailFn on_fail);
-  // Sends only over an existing connection; false if there is none.
+  // thread, without locks held) if it cannot be handed to a connection,
+  // or the queue waiting for the connection is full.
+  void route(std::string_view node, Term control, std::optional<Term> payload, FailFn on_fail,
+             Connect connect = Connect::yes);
+  // route with Connect::no; false if there is neither a connection nor one
+  // being set up (or its queue is full).
   bool send_if_connected(std::string_view node, const Term& control, const Term* payload);
   std::shared_ptr<dist::Connection> connection(std::string_view node) const;
   Result<void> connect(std::string_view node);
@@ -191,12 +205,32 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   // Wakes the receivers whose wake-ups deliver held back.
   void flush() override;
 
+  // Runs a user callback (logger, event handler, rpc function, message
+  // handler, ...): an exception it throws is logged and counted
+  // (NodeStats::callback_exceptions), never propagated. Returns false if
+  // it threw. REQUIRES: no lock held.
+  template <class F>
+  bool guard_callback(std::string_view what, F&& fn) noexcept {
+    try {
+      std::forward<F>(fn)();
+      return true;
+    } catch (const std::exception& e) {
+      callback_threw(what, e.what());
+    } catch (...) {
+      callback_threw(what, "an exception not derived from std::exception");
+    }
+    return false;
+  }
+  void callback_threw(std::string_view what, std::string_view detail) noexcept;
+
  private:
-  struct PendingSend {
-    Term control;
-    std::optional<Term> payload;
-    FailFn on_fail;
-  };
+  enum class Routed { sent, queued, failed };
+  // route's work; on `failed` on_fail is left with the caller.
+  Routed route_ordered(std::string_view node, Term&& control, std::optional<Term>&& payload,
+                       FailFn& on_fail, Connect connect);
+  static bool send_on(const std::shared_ptr<dist::Connection>& conn, const Term& control,
+                      const std::optional<Term>& payload);
+  void pending_overflow(std::string_view node);
   // A function call's outcome and, for errors, the stack erpc reports.
   struct Invocation {
     CallResult result;
@@ -211,8 +245,10 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
 
   Result<void> start_distribution();
   void start_kernel();
+  void run_worker();
   void wait_ready();
   void schedule_drain(Ptr state);
+  void mailbox_full(const Ptr& state);
   // Until flush(), pushes on this thread leave blocked receivers asleep.
   static void defer_wakes();
   void drain(const Ptr& state);
@@ -255,7 +291,7 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   uint32_t creation_ = 0;
   std::unique_ptr<dist::Distribution> dist_;
   std::unique_ptr<ProcessTable> table_;
-  Counters counters_;
+  mutable Counters counters_;  // mutable: log() is const and counts a throwing logger
   std::atomic<bool> stopped_{false};
   std::once_flag stop_once_;
   Ptr anonymous_;  // sender of messages from outside any process
@@ -277,9 +313,7 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
       connections_;
   std::unordered_set<std::string, StringHash, std::equal_to<>> disconnecting_;  // by us
 
-  std::mutex pending_mu_;
-  std::unordered_map<std::string, std::vector<PendingSend>, StringHash, std::equal_to<>> pending_;
-  std::atomic<size_t> pending_nodes_{0};
+  PendingSends pending_;
 
   std::mutex events_mu_;
   std::map<uint64_t, NodeEventHandler> event_handlers_;

@@ -1,5 +1,8 @@
 // Links, monitors, exit signals and process exit: the signal semantics of
-// Erlang processes, locally and over the OTP 23+ link protocol.
+// Erlang processes, locally and over the OTP 23+ link protocol. Every
+// signal to another node goes through route, behind the messages and
+// signals routed to that node before it; locally each signal takes effect
+// (or is queued in the mailbox) when it is sent, so order holds there too.
 #include <asio/post.hpp>
 #include <utility>
 
@@ -99,16 +102,12 @@ Reference Runtime::monitor(const Ptr& self, const Pid& target, bool connect) {
     if (!monitored) deliver_down(self->pid, ref, atom("noproc"));
     return ref;
   }
-  Term control = tuple(op::MONITOR_P, self->pid, target, ref);
-  if (!connect) {
-    // No connection (or one closing): DOWN noconnection at once, no reconnect.
-    if (!send_if_connected(target.node.name, control, nullptr)) {
-      deliver_down(self->pid, ref, atom("noconnection"));
-    }
-    return ref;
-  }
-  route(target.node.name, std::move(control), std::nullopt,
-        [this, watcher = self->pid, ref] { deliver_down(watcher, ref, atom("noconnection")); });
+  // connect=false: with no connection (or one closing), DOWN noconnection
+  // at once, no reconnect.
+  route(
+      target.node.name, tuple(op::MONITOR_P, self->pid, target, ref), std::nullopt,
+      [this, watcher = self->pid, ref] { deliver_down(watcher, ref, atom("noconnection")); },
+      connect ? Connect::yes : Connect::no);
   return ref;
 }
 
@@ -162,11 +161,11 @@ void Runtime::demonitor(const Ptr& self, const Reference& ref) {
       t->monitors_in.erase(ref);
     }
   } else if (monitor) {
-    send_if_connected(monitor->node, tuple(op::DEMONITOR_P, self->pid, monitor->target, ref),
-                      nullptr);
+    route(monitor->node, tuple(op::DEMONITOR_P, self->pid, monitor->target, ref), std::nullopt,
+          nullptr, Connect::no);
   }
   // demonitor(Ref, [flush])
-  self->mailbox.remove_if([&ref](const Term& message) {
+  self->mailbox.remove_if([ref](const Term& message) {
     const Tuple* t = tuple_of(message, 5);
     return t != nullptr && t->elements[0].is_atom("DOWN") && t->elements[1] == Term(ref);
   });
@@ -258,7 +257,9 @@ void Runtime::terminate(const Ptr& state, Term reason, std::deque<ExitWork>& wor
   for (const Reference& alias : aliases) table_->remove_alias(alias);
   if (node_monitor) (void)monitor_nodes(pid, false);
   if (auto parked = state->mailbox.close()) {
-    asio::post(io_, [parked = std::move(parked)]() mutable { parked(std::nullopt); });
+    asio::post(io_, [this, parked = std::move(parked)]() mutable {
+      guard_callback("a receive handler", [&] { parked(std::nullopt); });
+    });
   }
 
   for (const auto& [other, link] : links) {
@@ -266,21 +267,22 @@ void Runtime::terminate(const Ptr& state, Term reason, std::deque<ExitWork>& wor
     if (other.node.name == name_) {
       work.push_back(ExitWork{pid, other, reason, true});
     } else {
-      send_if_connected(other.node.name, tuple(op::PAYLOAD_EXIT, pid, other), &reason);
+      route(other.node.name, tuple(op::PAYLOAD_EXIT, pid, other), reason, nullptr, Connect::no);
     }
   }
   for (const auto& [ref, watcher] : monitors_in) {
     if (watcher.watcher.node.name == name_) {
       deliver_down(watcher.watcher, ref, reason);
     } else {
-      send_if_connected(watcher.watcher.node.name,
-                        tuple(op::PAYLOAD_MONITOR_P_EXIT, watcher.as, watcher.watcher, ref),
-                        &reason);
+      route(watcher.watcher.node.name,
+            tuple(op::PAYLOAD_MONITOR_P_EXIT, watcher.as, watcher.watcher, ref), reason, nullptr,
+            Connect::no);
     }
   }
   for (const auto& [ref, monitor] : monitors_out) {
     if (monitor.remote) {
-      send_if_connected(monitor.node, tuple(op::DEMONITOR_P, pid, monitor.target, ref), nullptr);
+      route(monitor.node, tuple(op::DEMONITOR_P, pid, monitor.target, ref), std::nullopt, nullptr,
+            Connect::no);
     } else if (const Pid* target_pid = monitor.target.get_if<Pid>()) {
       if (Ptr t = find_local(*target_pid)) {
         std::lock_guard lock(t->mu);
@@ -335,8 +337,7 @@ void Runtime::incoming_link(const Pid& from, const Pid& to) {
     }
   }
   if (!linked) {
-    Term reason = atom("noproc");
-    send_if_connected(from.node.name, tuple(op::PAYLOAD_EXIT, to, from), &reason);
+    route(from.node.name, tuple(op::PAYLOAD_EXIT, to, from), atom("noproc"), nullptr, Connect::no);
   }
 }
 
@@ -347,7 +348,10 @@ void Runtime::incoming_unlink(const Pid& from, const Pid& to, std::optional<uint
     // While our own UNLINK_ID is in flight the entry waits for its ack.
     if (it != target->links.end() && it->second.unlinking == 0) target->links.erase(it);
   }
-  if (id) send_if_connected(from.node.name, tuple(op::UNLINK_ID_ACK, *id, to, from), nullptr);
+  if (id) {
+    route(from.node.name, tuple(op::UNLINK_ID_ACK, *id, to, from), std::nullopt, nullptr,
+          Connect::no);
+  }
 }
 
 void Runtime::incoming_unlink_ack(const Pid& from, const Pid& to, uint64_t id) {
@@ -372,8 +376,8 @@ void Runtime::incoming_monitor(const Pid& from, const Term& target, const Refere
       return;
     }
   }
-  Term reason = atom("noproc");
-  send_if_connected(from.node.name, tuple(op::PAYLOAD_MONITOR_P_EXIT, target, from, ref), &reason);
+  route(from.node.name, tuple(op::PAYLOAD_MONITOR_P_EXIT, target, from, ref), atom("noproc"),
+        nullptr, Connect::no);
 }
 
 void Runtime::incoming_demonitor(const Term& target, const Reference& ref) {

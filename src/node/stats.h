@@ -17,6 +17,10 @@ struct Counters {
   std::atomic<uint64_t> dropped_no_connection{0};
   std::atomic<uint64_t> dropped_control{0};
   std::atomic<uint64_t> dropped_kernel_requests{0};
+  std::atomic<uint64_t> dropped_pending_overflow{0};
+  std::atomic<uint64_t> dropped_mailbox_full{0};
+  std::atomic<uint64_t> mailbox_limit_kills{0};
+  std::atomic<uint64_t> callback_exceptions{0};
 };
 
 inline void bump(std::atomic<uint64_t>& counter) {

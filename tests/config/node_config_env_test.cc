@@ -249,3 +249,32 @@ TEST_F(NodeConfigEnvTest, AnErrorLeavesTheConfigUntouched) {
 
 }  // namespace
 }  // namespace beamlink::config
+
+namespace beamlink::config {
+namespace {
+
+TEST(NodeConfigMailboxTest, TheFileAndTheEnvironmentSetTheMailboxLimit) {
+  auto file = parse_config("[node]\nmax_mailbox = 1000\nmax_mailbox_policy = \"kill\"\n", "t.toml");
+  ASSERT_TRUE(file) << file.error().to_string();
+  EXPECT_EQ(file->node.max_mailbox, 1000u);
+  EXPECT_EQ(file->node.max_mailbox_policy, MailboxPolicy::kill);
+  std::map<std::string, std::string> vars{{"BEAMLINK_MAX_MAILBOX", "50"},
+                                          {"BEAMLINK_MAX_MAILBOX_POLICY", "drop"}};
+  EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+  ASSERT_TRUE(apply_env(*file, env));
+  EXPECT_EQ(file->node.max_mailbox, 50u);
+  EXPECT_EQ(file->node.max_mailbox_policy, MailboxPolicy::drop);
+  vars["BEAMLINK_MAX_MAILBOX_POLICY"] = "explode";
+  EXPECT_FALSE(apply_env(*file, env));
+  auto bad = parse_config("[node]\nmax_mailbox_policy = \"explode\"\n", "t.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().to_string().find("must be drop or kill"), std::string::npos);
+  EXPECT_FALSE(parse_config("[node]\nmax_mailbox = -1\n", "t.toml"));
+}
+
+}  // namespace
+}  // namespace beamlink::config

@@ -155,6 +155,7 @@ class FakeDistribution final : public dist::Distribution {
 
 class FakeNetwork {
  public:
+  friend class FakeDistribution;
   FakeNetwork() : thread_([this] { run(); }) {}
   ~FakeNetwork() {
     {
@@ -203,6 +204,30 @@ class FakeNetwork {
     }
     flush();
     return peer;
+  }
+
+  // Holds back the connects nodes start (route's auto-connect), so a test
+  // can act while a connection is being set up: `all` keeps the whole
+  // connect (no connection_up yet), `done` sets the connection up
+  // (connection_up runs) but keeps back the connect's completion.
+  enum class Hold { none, all, done };
+  void hold_connects(Hold hold) {
+    std::lock_guard lock(mu_);
+    hold_ = hold;
+  }
+  // Stops holding and lets what was held go on, in order.
+  void release_connects() {
+    std::vector<std::function<void()>> held;
+    {
+      std::lock_guard lock(mu_);
+      hold_ = Hold::none;
+      held.swap(held_);
+    }
+    for (auto& fn : held) fn();
+  }
+  size_t held_connects() const {
+    std::lock_guard lock(mu_);
+    return held_.size();
   }
 
   // Runs `fn` on the network thread after everything queued before it.
@@ -323,6 +348,8 @@ class FakeNetwork {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
+  Hold hold_ = Hold::none;
+  std::vector<std::function<void()>> held_;
   bool done_ = false;
   std::map<std::string, FakeDistribution*> nodes_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<FakeConnection>> connections_;
@@ -367,8 +394,25 @@ inline void ScriptedPeer::inject(Term control, std::optional<Term> payload) {
 
 inline void FakeDistribution::connect(
     const std::string& node, std::function<void(Result<std::shared_ptr<dist::Connection>>)> done) {
+  FakeNetwork::Hold hold;
+  {
+    std::lock_guard lock(network_.mu_);
+    hold = network_.hold_;
+    if (hold == FakeNetwork::Hold::all) {
+      network_.held_.push_back([this, node, done = std::move(done)] { connect(node, done); });
+      return;
+    }
+  }
   auto result = network_.connect(*this, node);
-  network_.post([done = std::move(done), result = std::move(result)] { done(result); });
+  auto complete = [this, done = std::move(done), result = std::move(result)] {
+    network_.post([done, result] { done(result); });
+  };
+  if (hold == FakeNetwork::Hold::done) {
+    std::lock_guard lock(network_.mu_);
+    network_.held_.push_back(std::move(complete));
+    return;
+  }
+  complete();
 }
 
 inline Result<std::shared_ptr<dist::Connection>> FakeDistribution::connect_sync(

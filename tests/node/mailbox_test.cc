@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <thread>
 
 namespace beamlink::node {
@@ -148,6 +149,66 @@ TEST(MailboxTest, HandlerModeSelectiveReceiveInsideTheHandler) {
   EXPECT_EQ(batch, (std::deque<Term>{Term(2), Term(4)}));
   batch.clear();
   EXPECT_FALSE(box.take_batch(batch));
+}
+
+// A match runs with no lock held: it may ask the size, remove messages
+// (demonitor's flush) and push, and a receive from inside it returns
+// nothing at once instead of deadlocking.
+TEST(MailboxTest, AMatchMayCallBackIntoTheMailbox) {
+  Mailbox box(false);
+  for (int i = 1; i <= 4; ++i) box.push(Term(i));
+  size_t seen = 0;
+  std::optional<Term> inner = Term(0);
+  auto got = box.pop_if(
+      [&](const Term& t) {
+        seen = box.size();
+        if (t == Term(1)) {
+          box.remove_if([](const Term& m) { return m == Term(2); });
+          box.push(Term(5));
+          inner = box.pop(soon());
+        }
+        return t == Term(3);
+      },
+      soon());
+  EXPECT_EQ(got, Term(3));
+  EXPECT_EQ(seen, 5u);
+  EXPECT_FALSE(inner.has_value());
+  EXPECT_EQ(box.size(), 3u);  // 1, 4, 5: 2 was removed
+  EXPECT_EQ(box.pop(soon()), Term(1));
+  EXPECT_EQ(box.pop(soon()), Term(4));
+  EXPECT_EQ(box.pop(soon()), Term(5));
+}
+
+TEST(MailboxTest, AMatchThatThrowsLosesNothing) {
+  for (bool handler_mode : {false, true}) {
+    Mailbox box(handler_mode);
+    box.push(Term(1));
+    box.push(Term(2));
+    EXPECT_THROW(box.pop_if([](const Term&) -> bool { throw std::runtime_error("match"); }, soon()),
+                 std::runtime_error);
+    EXPECT_EQ(box.size(), 2u);
+    EXPECT_EQ(box.pop_if([](const Term& t) { return t == Term(2); }, soon()), Term(2));
+    if (handler_mode) {
+      std::deque<Term> batch;
+      ASSERT_TRUE(box.take_batch(batch));
+      EXPECT_EQ(batch, std::deque<Term>{Term(1)});
+    } else {
+      EXPECT_EQ(box.pop(soon()), Term(1));
+    }
+  }
+}
+
+TEST(MailboxTest, ALimitRefusesPushesUntilMessagesAreTaken) {
+  Mailbox box(false);
+  box.set_limit(2);
+  EXPECT_TRUE(box.push(Term(1)).accepted);
+  EXPECT_TRUE(box.push(Term(2)).accepted);
+  auto refused = box.push(Term(3));
+  EXPECT_FALSE(refused.accepted);
+  EXPECT_TRUE(refused.full);
+  EXPECT_EQ(box.pop(soon()), Term(1));
+  EXPECT_TRUE(box.push(Term(4)).accepted);
+  EXPECT_EQ(box.size(), 2u);
 }
 
 }  // namespace

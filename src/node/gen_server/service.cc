@@ -90,7 +90,9 @@ Result<Pid> GenServerService::start_server(std::shared_ptr<GenServer> server,
   }
   GenServer& callbacks = *server;
   ServerLoop loop(std::move(server), runtime_, counters_, options.register_as);
-  auto state = runtime_->new_process({.trap_exit = options.trap_exit, .register_as = ""},
+  auto state = runtime_->new_process({.trap_exit = options.trap_exit,
+                                      .register_as = "",
+                                      .max_mailbox = runtime_->options().max_mailbox},
                                      [loop = std::move(loop)](Process& self, Term message) mutable {
                                        loop(self, std::move(message));
                                      });

@@ -86,19 +86,30 @@ void Scope::stop() {
 }
 
 void Scope::on_message(const Term& message) {
-  std::lock_guard lock(mu_);
-  if (stopped_ || !state_) return;
+  // The user's logger runs after mu_ is released (it may call into pg).
+  bool dropped = false;
+  {
+    std::lock_guard lock(mu_);
+    dropped = handle_locked(message);
+  }
+  if (dropped) {
+    rt_->log(LogLevel::debug, "pg scope " + name_ + " dropped " + format_term(message));
+  }
+}
+
+// True if `message` was dropped. REQUIRES: mu_ held.
+bool Scope::handle_locked(const Term& message) {
+  if (stopped_ || !state_) return false;
   if (const Tuple* t = tuple_of(message, 3)) {
     if (t->elements[0].is_atom("nodeup") && t->elements[1].is<Atom>()) {
       if (!hidden_node(t->elements[2])) state_->nodeup(t->elements[1].as<Atom>().name);
-      return;
+      return false;
     }
-    if (t->elements[0].is_atom("nodedown")) return;  // the peer scope's DOWN does the work
+    if (t->elements[0].is_atom("nodedown")) return false;  // the peer scope's DOWN does the work
   }
-  if (!state_->handle(message)) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
-    rt_->log(LogLevel::debug, "pg scope " + name_ + " dropped " + format_term(message));
-  }
+  if (state_->handle(message)) return false;
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 Reference Scope::monitor_process(const Pid& target) {

@@ -61,6 +61,7 @@ class Scope final : public ProcessGroups, private ScopeIo {
   void send_noconnect(const std::string& node, const Term& control, const Term& message);
 
   void on_message(const Term& message);
+  bool handle_locked(const Term& message);
   Result<void> change(const Term& group, const std::vector<Pid>& pids, bool single, bool joining);
   Result<Runtime::Ptr> callback_process(GroupEventHandler handler);
   // A callback process subscribed by `subscribe(its pid)` under mu_.

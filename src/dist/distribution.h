@@ -150,7 +150,7 @@ struct DistStats {
   uint64_t messages_discarded = 0;  // on receipt: over a limit (see DistOptions)
   uint64_t bytes_discarded = 0;     // the bytes of them that arrived
   uint64_t reassembly_bytes = 0;    // of reassembly_budget, in use now
-  uint64_t failures = 0;  // exceptions caught at a coroutine root or around a callback
+  uint64_t failures = 0;            // exceptions caught at a coroutine root or around a callback
 };
 
 class Distribution {

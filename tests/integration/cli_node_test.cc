@@ -152,6 +152,14 @@ TEST_F(CliNodeTest, PingRpcAndSendToRealErl) {
   ProcessResult node_name = cli({"rpc", target, "erlang", "node", "[]", "--cookie", cookie_});
   EXPECT_EQ(trim(node_name.out), "'" + target + "'") << node_name.err;
 
+  // erl's -eval registers sink after its distribution is up (under load, well
+  // after a ping answers): a send before that is dropped by erl itself.
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        return trim(cli({"rpc", target, "erlang", "whereis", "[sink]", "--cookie", cookie_}).out) !=
+               "undefined";
+      },
+      10s));
   ProcessResult send =
       cli({"send", target, "sink", "{hello,<<\"from beamlink\">>}", "--cookie", cookie_});
   EXPECT_EQ(send.exit_code, 0) << send.err;

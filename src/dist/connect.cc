@@ -241,8 +241,12 @@ void DistributionImpl::connection_ready(std::unique_ptr<Transport> transport,
   config.liveness_timeout = options_.liveness_timeout;
   config.max_frame_size = options_.max_frame_size;
   config.fragment_size = options_.fragment_size;
+  config.dist_buf_busy_limit = options_.dist_buf_busy_limit;
+  config.send_timeout = options_.send_timeout;
+  config.busy_send_timeout = options_.busy_send_timeout;
   config.logger = options_.logger;
   config.keep_alive = io_;
+  config.io = io_.get();
   auto connection = std::make_shared<ConnectionImpl>(
       std::move(transport), outcome.peer, initiated_by_us, std::move(config), sink_,
       [this](const std::shared_ptr<ConnectionImpl>& gone) { connection_gone(gone); });

@@ -156,6 +156,9 @@ Result<NodeOptions> node_options_from(const config::NodeSettings& settings, std:
   options.epmd_port = settings.epmd_port.value_or(0);
   if (settings.liveness_probe) options.liveness_probe = *settings.liveness_probe;
   if (settings.liveness_timeout) options.liveness_timeout = *settings.liveness_timeout;
+  if (settings.dist_buf_busy_limit) options.dist_buf_busy_limit = *settings.dist_buf_busy_limit;
+  if (settings.send_timeout) options.send_timeout = *settings.send_timeout;
+  if (settings.busy_send_timeout) options.busy_send_timeout = *settings.busy_send_timeout;
   options.logger = make_logger(std::string(area), settings.log_level.value_or(LogLevel::info));
   return options;
 }

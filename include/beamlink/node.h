@@ -22,11 +22,14 @@
 //  * Ownership: the caller owns the Node. Destroying it calls stop(), which
 //    closes every connection, kills every process (reason `shutdown`) and
 //    joins the node's threads. Process handles stay valid but dead.
-//  * Sends never fail and never block on the network: a message for an
-//    unknown local pid or name is dropped and counted (NodeStats); a message
-//    for a node not yet connected triggers a connect (as Erlang
-//    auto-connects) and waits in order until it is up, or is dropped if the
-//    connect fails. Local sends go straight to the mailbox.
+//  * Sends never fail: a message for an unknown local pid or name is
+//    dropped and counted (NodeStats); a message for a node not yet
+//    connected triggers a connect (as Erlang auto-connects) and waits in
+//    order until it is up, or is dropped if the connect fails. Local sends
+//    go straight to the mailbox. A send to a busy connection (over
+//    dist_buf_busy_limit) waits on a user thread, as Erlang suspends the
+//    sender, for at most busy_send_timeout; send_nosuspend returns busy
+//    instead (see SendResult in beamlink/process.h).
 //  * rpc() uses the peer's `rex` server: it sends
 //    {'$gen_call', {From, Ref}, {call, M, F, A, GroupLeader}} to {rex, Node}
 //    (our own temporary pid is the group leader) and waits for {Ref, Reply}.
@@ -94,6 +97,10 @@ struct NodeOptions {
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};
   size_t max_frame_size = 256u << 20;
   size_t fragment_size = 64u << 10;
+  // Back-pressure and the send timeout (see dist::DistOptions).
+  size_t dist_buf_busy_limit = 1u << 20;
+  std::chrono::milliseconds send_timeout{std::chrono::seconds(10)};  // 0: never
+  std::chrono::milliseconds busy_send_timeout{std::chrono::seconds(10)};
   unsigned io_threads = 1;  // distribution I/O threads
   // Threads that run handler processes, rpc functions and async receives.
   unsigned worker_threads = 1;
@@ -112,6 +119,8 @@ struct NodeStats {
   uint64_t dropped_no_connection = 0;    // the peer could not be reached
   uint64_t dropped_control = 0;          // control messages beamlink does not handle
   uint64_t dropped_kernel_requests = 0;  // rex messages of no known shape and no sender to tell
+  uint64_t dropped_busy = 0;  // a busy connection: waited busy_send_timeout, or over its hard cap
+  uint64_t busy_refused = 0;  // send_nosuspend answered SendResult::busy
   uint64_t processes = 0;                // alive now
   uint64_t connections = 0;              // up now
 };
@@ -153,9 +162,14 @@ class Node {
   virtual std::vector<std::string> registered() const = 0;
 
   // ---- Messages and signals without a sending process ----
-  virtual void send(const Pid& to, Term message) = 0;
-  virtual void send(std::string_view name, std::string_view node, Term message) = 0;
-  virtual void send_alias(const Reference& alias, Term message) = 0;
+  // Back-pressure as Process::send has it (see beamlink/process.h).
+  virtual SendResult send(const Pid& to, Term message) = 0;
+  virtual SendResult send(std::string_view name, std::string_view node, Term message) = 0;
+  virtual SendResult send_alias(const Reference& alias, Term message) = 0;
+  // erlang:send_nosuspend: SendResult::busy instead of waiting.
+  virtual SendResult send_nosuspend(const Pid& to, Term message) = 0;
+  virtual SendResult send_nosuspend(std::string_view name, std::string_view node,
+                                    Term message) = 0;
   // exit(Pid, Reason) from outside any process.
   virtual void exit(const Pid& pid, Term reason) = 0;
   virtual Reference make_ref() = 0;

@@ -210,6 +210,13 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
   // A zero probe interval turns probing off (dist::DistOptions).
   if (key == "liveness_probe") return store(n.liveness_probe, f.duration(kMilli, "ms", false));
   if (key == "liveness_timeout") return store(n.liveness_timeout, f.duration(kMilli, "ms", true));
+  if (key == "dist_buf_busy_limit") {
+    return store(n.dist_buf_busy_limit, f.integer(kMinBusyLimit, kMaxBusyLimit));
+  }
+  if (key == "send_timeout") return store(n.send_timeout, f.duration(kMilli, "ms", false));
+  if (key == "busy_send_timeout") {
+    return store(n.busy_send_timeout, f.duration(kMilli, "ms", false));
+  }
   if (key == "health_address") return store(n.health_address, f.string());
   if (key == "health_port") return store(n.health_port, f.port());
   if (key == "name_mode") {

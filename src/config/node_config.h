@@ -12,7 +12,8 @@
 //   [node]        name, cookie, cookie_file, hidden, ticktime (s),
 //                 listen_address, dist_port | dist_port_min + dist_port_max,
 //                 epmd (bool), epmd_port, peer_port, log_level,
-//                 liveness_probe, liveness_timeout, health_address,
+//                 liveness_probe, liveness_timeout, dist_buf_busy_limit
+//                 (bytes), send_timeout, busy_send_timeout, health_address,
 //                 health_port, epmd_daemon, name_mode, basename, service_name,
 //                 cluster_domain
 //   [startup]     min_peers, timeout, required
@@ -41,6 +42,10 @@
 
 namespace beamlink::config {
 
+// node.dist_buf_busy_limit's range in bytes (erl's +zdbbl takes 1 KiB..2 GiB).
+inline constexpr int64_t kMinBusyLimit = 1 << 10;
+inline constexpr int64_t kMaxBusyLimit = int64_t{2} << 30;
+
 struct NodeSettings {
   std::optional<std::string> name;
   std::optional<std::string> cookie;
@@ -57,6 +62,12 @@ struct NodeSettings {
   std::optional<LogLevel> log_level;
   std::optional<std::chrono::milliseconds> liveness_probe;
   std::optional<std::chrono::milliseconds> liveness_timeout;
+  // Back-pressure and the send timeout (NodeOptions): the busy limit in
+  // bytes, the no-progress write timeout (0: off) and how long a sender
+  // waits for a busy connection.
+  std::optional<size_t> dist_buf_busy_limit;
+  std::optional<std::chrono::milliseconds> send_timeout;
+  std::optional<std::chrono::milliseconds> busy_send_timeout;
   // The HTTP health endpoint (/healthz, /readyz, /status); off unless a
   // port is set.
   std::optional<std::string> health_address;

@@ -201,7 +201,6 @@ bool ConnectionImpl::has_output() const {
 }
 
 void ConnectionImpl::mark_written(size_t bytes) {
-  stats_.writes.fetch_add(1, std::memory_order_relaxed);
   stats_.bytes_written.fetch_add(bytes, std::memory_order_relaxed);
   last_written_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
 }
@@ -267,7 +266,10 @@ SendStatus ConnectionImpl::enqueue(std::vector<uint8_t>& frames, bool whole, uin
     lock.unlock();
     // An error leaves the bytes queued: the writer meets it and reports it.
     const size_t written = transport_->try_write(bytes).value_or(0);
-    if (written > 0) mark_written(written);
+    if (written > 0) {
+      stats_.writes.fetch_add(1, std::memory_order_relaxed);
+      mark_written(written);
+    }
     if (written == bytes.size()) stats_.inline_writes.fetch_add(1, std::memory_order_relaxed);
     lock.lock();
     socket_busy_ = inline_writing_ = false;
@@ -404,7 +406,6 @@ asio::awaitable<void> ConnectionImpl::writer() {
     }
     // Written outside the lock; senders keep queueing meanwhile.
     std::span<asio::const_buffer> rest(batch.buffers);
-    const size_t total = batch.bytes + batch.priority_bytes;
     write_waiting_since_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     while (!rest.empty()) {
       auto written = co_await transport_->write_some(rest);
@@ -416,6 +417,7 @@ asio::awaitable<void> ConnectionImpl::writer() {
       // Progress: the send timeout counts from here again.
       write_waiting_since_.store(Clock::now().time_since_epoch().count(),
                                  std::memory_order_relaxed);
+      mark_written(*written);
       size_t n = *written;
       while (n > 0 && !rest.empty()) {
         if (n >= rest.front().size()) {
@@ -428,7 +430,7 @@ asio::awaitable<void> ConnectionImpl::writer() {
       }
     }
     write_waiting_since_.store(0, std::memory_order_relaxed);
-    mark_written(total);
+    stats_.writes.fetch_add(1, std::memory_order_relaxed);
     bool notify = false;
     {
       std::lock_guard lock(mutex_);

@@ -95,7 +95,8 @@ struct ConnectionConfig {
 // Counters for tests and benchmarks. Read with relaxed ordering.
 struct ConnectionStats {
   std::atomic<uint64_t> messages_sent{0};
-  std::atomic<uint64_t> writes{0};  // gather writes issued by the writer
+  std::atomic<uint64_t> writes{0};          // batches the writer wrote, and inline writes
+  // Bytes the socket took, counted as it takes them (progress).
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> frames_received{0};
   std::atomic<uint64_t> ticks_sent{0};

@@ -16,39 +16,55 @@ void Runtime::push_counted(const Ptr& target, Term message, std::atomic<uint64_t
   }
 }
 
-void Runtime::send(const Pid& from, const Pid& to, Term message, bool has_sender) {
+namespace {
+
+// A local delivery's SendResult: push_counted counted a drop if `before`
+// moved.
+SendResult local_result(uint64_t before, const std::atomic<uint64_t>& dropped) {
+  return dropped.load(std::memory_order_relaxed) == before ? SendResult::ok : SendResult::dropped;
+}
+
+}  // namespace
+
+SendResult Runtime::send(const Pid& from, const Pid& to, Term message, bool has_sender,
+                         bool nosuspend) {
   if (to.node.name == name_) {
+    const uint64_t before = counters_.dropped_unknown_pid.load(std::memory_order_relaxed);
     push_counted(to.creation == creation_ ? table_->find(to) : nullptr, std::move(message),
                  counters_.local_messages, counters_.dropped_unknown_pid);
-    return;
+    return local_result(before, counters_.dropped_unknown_pid);
   }
   Term control = has_sender ? tuple(op::SEND_SENDER, from, to) : tuple(op::SEND, atom(""), to);
   bump(counters_.messages_sent);
-  route(to.node.name, std::move(control), std::move(message),
-        [this] { bump(counters_.dropped_no_connection); });
+  return route(
+      to.node.name, std::move(control), std::move(message),
+      [this] { bump(counters_.dropped_no_connection); }, nosuspend);
 }
 
-void Runtime::send_named(const Pid& from, std::string_view name, std::string_view node,
-                         Term message) {
+SendResult Runtime::send_named(const Pid& from, std::string_view name, std::string_view node,
+                               Term message, bool nosuspend) {
   if (node == name_) {
+    const uint64_t before = counters_.dropped_unknown_name.load(std::memory_order_relaxed);
     push_counted(table_->whereis(name), std::move(message), counters_.local_messages,
                  counters_.dropped_unknown_name);
-    return;
+    return local_result(before, counters_.dropped_unknown_name);
   }
   bump(counters_.messages_sent);
-  route(node, tuple(op::REG_SEND, from, atom(""), atom(name)), std::move(message),
-        [this] { bump(counters_.dropped_no_connection); });
+  return route(
+      node, tuple(op::REG_SEND, from, atom(""), atom(name)), std::move(message),
+      [this] { bump(counters_.dropped_no_connection); }, nosuspend);
 }
 
-void Runtime::send_alias(const Pid& from, const Reference& alias, Term message) {
+SendResult Runtime::send_alias(const Pid& from, const Reference& alias, Term message) {
   if (alias.node.name == name_) {
+    const uint64_t before = counters_.dropped_unknown_alias.load(std::memory_order_relaxed);
     push_counted(alias.creation == creation_ ? table_->resolve_alias(alias) : nullptr,
                  std::move(message), counters_.local_messages, counters_.dropped_unknown_alias);
-    return;
+    return local_result(before, counters_.dropped_unknown_alias);
   }
   bump(counters_.messages_sent);
-  route(alias.node.name, tuple(op::ALIAS_SEND, from, alias), std::move(message),
-        [this] { bump(counters_.dropped_no_connection); });
+  return route(alias.node.name, tuple(op::ALIAS_SEND, from, alias), std::move(message),
+               [this] { bump(counters_.dropped_no_connection); });
 }
 
 std::shared_ptr<dist::Connection> Runtime::connection(std::string_view node) const {
@@ -57,29 +73,70 @@ std::shared_ptr<dist::Connection> Runtime::connection(std::string_view node) con
   return it == connections_.end() ? nullptr : it->second;
 }
 
-bool Runtime::send_if_connected(std::string_view node, const Term& control, const Term* payload) {
-  auto conn = connection(node);
-  return conn != nullptr && conn->send(control, payload);
+// A node worker must stay responsive (it runs net_kernel, which answers
+// peers' liveness probes): it queues past the busy limit instead of
+// waiting. Any other thread is a user's, and waits as Erlang suspends.
+dist::SendMode Runtime::send_mode(bool nosuspend) {
+  if (nosuspend) return dist::SendMode::nosuspend;
+  return io_.get_executor().running_in_this_thread() ? dist::SendMode::queue
+                                                     : dist::SendMode::wait;
 }
 
-void Runtime::route(std::string_view node, Term control, std::optional<Term> payload,
-                    FailFn on_fail) {
-  auto send_now = [&](const std::shared_ptr<dist::Connection>& conn) {
-    return conn != nullptr && conn->send(control, payload ? &*payload : nullptr);
+bool Runtime::send_if_connected(std::string_view node, const Term& control, const Term* payload) {
+  auto conn = connection(node);
+  return conn != nullptr && conn->submit(control, payload, send_mode(false)) == dist::SendStatus::ok;
+}
+
+SendResult Runtime::route(std::string_view node, Term control, std::optional<Term> payload,
+                          FailFn on_fail, bool nosuspend) {
+  const dist::SendMode mode = send_mode(nosuspend);
+  // What a connection did with the message; nullopt if it is closed (the
+  // message then waits for a new one).
+  auto send_now = [&](const std::shared_ptr<dist::Connection>& conn,
+                      dist::SendMode with) -> std::optional<SendResult> {
+    if (conn == nullptr) return std::nullopt;
+    switch (conn->submit(control, payload ? &*payload : nullptr, with)) {
+      case dist::SendStatus::ok:
+        return SendResult::ok;
+      case dist::SendStatus::closed:
+        return std::nullopt;
+      case dist::SendStatus::busy:
+        if (with != mode) return std::nullopt;  // see the locked path below
+        bump(counters_.busy_refused);
+        return SendResult::busy;
+      case dist::SendStatus::timeout:
+      case dist::SendStatus::overflow:
+        bump(counters_.dropped_busy);
+        return SendResult::dropped;
+      case dist::SendStatus::invalid:
+        return SendResult::dropped;  // logged by the connection
+    }
+    return SendResult::dropped;
   };
   if (stopped_ || node == name_) {
     if (on_fail) on_fail();
-    return;
+    return SendResult::dropped;
   }
   // Fast path: nothing is waiting for a connection anywhere.
-  if (pending_nodes_.load(std::memory_order_acquire) == 0 && send_now(connection(node))) return;
+  if (pending_nodes_.load(std::memory_order_acquire) == 0) {
+    if (auto sent = send_now(connection(node), mode)) return *sent;
+  }
 
   std::unique_lock lock(pending_mu_);
   if (auto it = pending_.find(node); it != pending_.end()) {
     it->second.push_back({std::move(control), std::move(payload), std::move(on_fail)});
-    return;
+    return SendResult::ok;
   }
-  if (send_now(connection(node))) return;
+  // Never wait for a busy connection with pending_mu_ held: try without
+  // waiting, and wait (in `mode`) after letting go of the lock.
+  auto conn = connection(node);
+  if (auto sent = send_now(conn, dist::SendMode::nosuspend)) return *sent;
+  if (conn != nullptr && !conn->closed()) {
+    lock.unlock();
+    if (auto sent = send_now(conn, mode)) return *sent;
+    if (on_fail) on_fail();  // closed meanwhile
+    return SendResult::dropped;
+  }
   // Not connected: connect, keeping this and later messages in order.
   std::string node_name(node);
   pending_[node_name].push_back({std::move(control), std::move(payload), std::move(on_fail)});
@@ -89,6 +146,7 @@ void Runtime::route(std::string_view node, Term control, std::optional<Term> pay
                              node_name](Result<std::shared_ptr<dist::Connection>> result) {
     if (auto self = weak.lock()) self->connect_done(node_name, std::move(result));
   });
+  return SendResult::ok;
 }
 
 void Runtime::connect_done(const std::string& node,

@@ -61,6 +61,9 @@ Result<void> Runtime::start_distribution() {
   d.setup_time = options_.setup_time;
   d.max_frame_size = options_.max_frame_size;
   d.fragment_size = options_.fragment_size;
+  d.dist_buf_busy_limit = options_.dist_buf_busy_limit;
+  d.send_timeout = options_.send_timeout;
+  d.busy_send_timeout = options_.busy_send_timeout;
   d.io_threads = options_.io_threads;
   if (options_.logger) {
     d.logger = [logger = options_.logger](dist::LogLevel level, std::string_view message) {
@@ -135,6 +138,8 @@ NodeStats Runtime::stats() const {
   s.dropped_no_connection = get(counters_.dropped_no_connection);
   s.dropped_control = get(counters_.dropped_control);
   s.dropped_kernel_requests = get(counters_.dropped_kernel_requests);
+  s.dropped_busy = get(counters_.dropped_busy);
+  s.busy_refused = get(counters_.busy_refused);
   s.processes = table_ ? table_->size() : 0;
   std::shared_lock lock(connections_mu_);
   s.connections = connections_.size();

@@ -128,13 +128,23 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   StatisticsMarks& statistics_marks() { return statistics_marks_; }
 
   // ---- Messages (routing.cc) ----
-  void send(const Pid& from, const Pid& to, Term message, bool has_sender = true);
-  void send_named(const Pid& from, std::string_view name, std::string_view node, Term message);
-  void send_alias(const Pid& from, const Reference& alias, Term message);
+  // `nosuspend`: send_nosuspend (SendResult::busy instead of waiting for
+  // a busy connection); see SendResult in beamlink/process.h.
+  SendResult send(const Pid& from, const Pid& to, Term message, bool has_sender = true,
+                  bool nosuspend = false);
+  SendResult send_named(const Pid& from, std::string_view name, std::string_view node,
+                        Term message, bool nosuspend = false);
+  SendResult send_alias(const Pid& from, const Reference& alias, Term message);
   // Sends a control message to `node`, connecting first if need be, in
   // order with everything else routed to that node. on_fail runs (on some
   // thread, without locks held) if it cannot be handed to a connection.
-  void route(std::string_view node, Term control, std::optional<Term> payload, FailFn on_fail);
+  // A busy connection makes a user thread wait (busy_send_timeout), a node
+  // worker queue on (up to the hard cap; see dist::SendMode), and a
+  // nosuspend send return busy.
+  SendResult route(std::string_view node, Term control, std::optional<Term> payload,
+                   FailFn on_fail, bool nosuspend = false);
+  // How a send on this thread treats a busy connection (routing.cc).
+  dist::SendMode send_mode(bool nosuspend);
   // Sends only over an existing connection; false if there is none.
   bool send_if_connected(std::string_view node, const Term& control, const Term* payload);
   std::shared_ptr<dist::Connection> connection(std::string_view node) const;

@@ -17,6 +17,8 @@ struct Counters {
   std::atomic<uint64_t> dropped_no_connection{0};
   std::atomic<uint64_t> dropped_control{0};
   std::atomic<uint64_t> dropped_kernel_requests{0};
+  std::atomic<uint64_t> dropped_busy{0};  // busy connection: waited too long, or overflowed
+  std::atomic<uint64_t> busy_refused{0};  // send_nosuspend answered busy
 };
 
 inline void bump(std::atomic<uint64_t>& counter) {

@@ -121,8 +121,8 @@ struct NodeStats {
   uint64_t dropped_kernel_requests = 0;  // rex messages of no known shape and no sender to tell
   uint64_t dropped_busy = 0;  // a busy connection: waited busy_send_timeout, or over its hard cap
   uint64_t busy_refused = 0;  // send_nosuspend answered SendResult::busy
-  uint64_t processes = 0;                // alive now
-  uint64_t connections = 0;              // up now
+  uint64_t processes = 0;     // alive now
+  uint64_t connections = 0;   // up now
 };
 
 enum class NodeKind { visible, hidden, all };
@@ -168,8 +168,7 @@ class Node {
   virtual SendResult send_alias(const Reference& alias, Term message) = 0;
   // erlang:send_nosuspend: SendResult::busy instead of waiting.
   virtual SendResult send_nosuspend(const Pid& to, Term message) = 0;
-  virtual SendResult send_nosuspend(std::string_view name, std::string_view node,
-                                    Term message) = 0;
+  virtual SendResult send_nosuspend(std::string_view name, std::string_view node, Term message) = 0;
   // exit(Pid, Reason) from outside any process.
   virtual void exit(const Pid& pid, Term reason) = 0;
   virtual Reference make_ref() = 0;

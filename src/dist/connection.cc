@@ -29,7 +29,7 @@ constexpr size_t kMoveThreshold = 64u << 10;  // larger messages are queued whol
 // The writer's batch: about this many bytes per gather write, so a tick or
 // a small message queued behind a stream waits for at most one batch.
 constexpr size_t kBatchBytes = 256u << 10;
-constexpr size_t kMinQuantum = 16u << 10;      // a lane's turn: at least this much
+constexpr size_t kMinQuantum = 16u << 10;       // a lane's turn: at least this much
 constexpr size_t kMaxPriorityBytes = 4u << 10;  // ticks and probes held at most
 constexpr size_t kMaxIdleLanes = 256;           // more empty lanes than this are dropped
 
@@ -82,8 +82,7 @@ ConnectionImpl::ConnectionImpl(std::unique_ptr<Transport> transport, PeerInfo pe
       format_{(peer_.flags & DFLAG_FRAGMENTS) != 0, std::max<size_t>(config_.fragment_size, 1)},
       dist_reader_(ReassemblyLimits{config_.max_frame_size, 64}),
       wake_timer_(strand_),
-      tick_timer_(strand_) {
-}
+      tick_timer_(strand_) {}
 
 ConnectionImpl::~ConnectionImpl() = default;
 
@@ -194,7 +193,9 @@ size_t ConnectionImpl::queued_bytes() const {
   return queued_bytes_;
 }
 
-bool ConnectionImpl::busy() const { return queued_bytes() > config_.dist_buf_busy_limit; }
+bool ConnectionImpl::busy() const {
+  return queued_bytes() > config_.dist_buf_busy_limit;
+}
 
 bool ConnectionImpl::has_output() const {
   return !front_.empty() || !priority_.empty() || !ready_.empty();
@@ -244,9 +245,8 @@ SendStatus ConnectionImpl::enqueue(std::vector<uint8_t>& frames, bool whole, uin
       const size_t until = mode == SendMode::wait ? limit : hard_cap;
       stats_.busy_waits.fetch_add(1, std::memory_order_relaxed);
       ++waiters_;
-      const bool drained = drained_.wait_for(lock, config_.busy_send_timeout, [&] {
-        return queue_closed_ || queued_bytes_ <= until;
-      });
+      const bool drained = drained_.wait_for(
+          lock, config_.busy_send_timeout, [&] { return queue_closed_ || queued_bytes_ <= until; });
       --waiters_;
       if (queue_closed_) return SendStatus::closed;
       if (!drained) {
@@ -379,7 +379,8 @@ void ConnectionImpl::take_batch(Batch& batch) {
     }
   }
   // Lanes of senders long gone: dropped once there are many.
-  if (lanes_.size() > kMaxIdleLanes) std::erase_if(lanes_, [](const auto& l) { return !l.second.ready; });
+  if (lanes_.size() > kMaxIdleLanes)
+    std::erase_if(lanes_, [](const auto& l) { return !l.second.ready; });
 }
 
 asio::awaitable<void> ConnectionImpl::writer() {

@@ -86,8 +86,8 @@ struct ConnectionConfig {
   std::chrono::milliseconds liveness_timeout{1500};
   size_t max_frame_size = 256u << 20;
   size_t fragment_size = 64u << 10;
-  size_t dist_buf_busy_limit = 1u << 20;                  // see DistOptions
-  std::chrono::milliseconds send_timeout{10000};         // 0: never
+  size_t dist_buf_busy_limit = 1u << 20;          // see DistOptions
+  std::chrono::milliseconds send_timeout{10000};  // 0: never
   std::chrono::milliseconds busy_send_timeout{10000};
   Logger logger;
 };
@@ -95,15 +95,15 @@ struct ConnectionConfig {
 // Counters for tests and benchmarks. Read with relaxed ordering.
 struct ConnectionStats {
   std::atomic<uint64_t> messages_sent{0};
-  std::atomic<uint64_t> writes{0};          // batches the writer wrote, and inline writes
+  std::atomic<uint64_t> writes{0};  // batches the writer wrote, and inline writes
   // Bytes the socket took, counted as it takes them (progress).
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> frames_received{0};
   std::atomic<uint64_t> ticks_sent{0};
   std::atomic<uint64_t> probes_sent{0};
-  std::atomic<uint64_t> busy_refusals{0};  // nosuspend sends refused while busy
-  std::atomic<uint64_t> busy_waits{0};     // sends that waited for the queue to drain
-  std::atomic<uint64_t> busy_timeouts{0};  // ... and gave up (dropped)
+  std::atomic<uint64_t> busy_refusals{0};   // nosuspend sends refused while busy
+  std::atomic<uint64_t> busy_waits{0};      // sends that waited for the queue to drain
+  std::atomic<uint64_t> busy_timeouts{0};   // ... and gave up (dropped)
   std::atomic<uint64_t> overflow_drops{0};  // past the hard cap on a distribution thread
   std::atomic<uint64_t> inline_writes{0};   // messages written by the inline fast path
 };
@@ -171,8 +171,8 @@ class ConnectionImpl final : public Connection,
   bool enqueue_priority(std::span<const uint8_t> frames);
   // REQUIRES: mutex_ held. Anything for the writer?
   bool has_output() const;
-  void take_batch(Batch& batch);         // REQUIRES: mutex_ held
-  void wake_writer_locked(bool& wake);   // REQUIRES: mutex_ held
+  void take_batch(Batch& batch);        // REQUIRES: mutex_ held
+  void wake_writer_locked(bool& wake);  // REQUIRES: mutex_ held
   void post_wake();
   void mark_written(size_t bytes);
   void handle(DistMessage& message);
@@ -199,13 +199,13 @@ class ConnectionImpl final : public Connection,
   mutable std::mutex mutex_;
   std::condition_variable drained_;  // queued_bytes_ fell below the limit, or closed
   std::unordered_map<uint64_t, Lane> lanes_;
-  std::deque<uint64_t> ready_;       // lanes with queued items, round-robin order
-  std::vector<uint8_t> priority_;    // ticks and probes
-  std::vector<uint8_t> front_;       // the rest of a half-written inline message
+  std::deque<uint64_t> ready_;     // lanes with queued items, round-robin order
+  std::vector<uint8_t> priority_;  // ticks and probes
+  std::vector<uint8_t> front_;     // the rest of a half-written inline message
   size_t queued_bytes_ = 0;
-  size_t waiters_ = 0;               // senders waiting on drained_
-  bool socket_busy_ = false;         // the writer or an inline sender is writing
-  bool inline_writing_ = false;      // an inline sender is in send(2)
+  size_t waiters_ = 0;           // senders waiting on drained_
+  bool socket_busy_ = false;     // the writer or an inline sender is writing
+  bool inline_writing_ = false;  // an inline sender is in send(2)
   bool writer_idle_ = false;
   bool wake_posted_ = false;
   bool queue_closed_ = false;

@@ -42,8 +42,7 @@ class TcpTransport final : public Transport {
     co_return failure("write", error);
   }
 
-  asio::awaitable<Result<size_t>> write_some(
-      std::span<const asio::const_buffer> buffers) override {
+  asio::awaitable<Result<size_t>> write_some(std::span<const asio::const_buffer> buffers) override {
     auto [error, count] = co_await socket_.async_write_some(buffers, kNoThrow);
     if (!error) co_return count;
     co_return failure("write", error);

@@ -68,8 +68,7 @@ class NodeImpl final : public Node {
   SendResult send_nosuspend(const Pid& to, Term message) override {
     return rt_->send(rt_->anonymous_pid(), to, std::move(message), false, true);
   }
-  SendResult send_nosuspend(std::string_view name, std::string_view node,
-                            Term message) override {
+  SendResult send_nosuspend(std::string_view name, std::string_view node, Term message) override {
     return rt_->send_named(rt_->anonymous_pid(), name, node, std::move(message), true);
   }
   void exit(const Pid& pid, Term reason) override {

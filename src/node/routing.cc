@@ -78,13 +78,13 @@ std::shared_ptr<dist::Connection> Runtime::connection(std::string_view node) con
 // waiting. Any other thread is a user's, and waits as Erlang suspends.
 dist::SendMode Runtime::send_mode(bool nosuspend) {
   if (nosuspend) return dist::SendMode::nosuspend;
-  return io_.get_executor().running_in_this_thread() ? dist::SendMode::queue
-                                                     : dist::SendMode::wait;
+  return io_.get_executor().running_in_this_thread() ? dist::SendMode::queue : dist::SendMode::wait;
 }
 
 bool Runtime::send_if_connected(std::string_view node, const Term& control, const Term* payload) {
   auto conn = connection(node);
-  return conn != nullptr && conn->submit(control, payload, send_mode(false)) == dist::SendStatus::ok;
+  return conn != nullptr &&
+         conn->submit(control, payload, send_mode(false)) == dist::SendStatus::ok;
 }
 
 SendResult Runtime::route(std::string_view node, Term control, std::optional<Term> payload,

@@ -132,8 +132,8 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   // a busy connection); see SendResult in beamlink/process.h.
   SendResult send(const Pid& from, const Pid& to, Term message, bool has_sender = true,
                   bool nosuspend = false);
-  SendResult send_named(const Pid& from, std::string_view name, std::string_view node,
-                        Term message, bool nosuspend = false);
+  SendResult send_named(const Pid& from, std::string_view name, std::string_view node, Term message,
+                        bool nosuspend = false);
   SendResult send_alias(const Pid& from, const Reference& alias, Term message);
   // Sends a control message to `node`, connecting first if need be, in
   // order with everything else routed to that node. on_fail runs (on some
@@ -141,8 +141,8 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   // A busy connection makes a user thread wait (busy_send_timeout), a node
   // worker queue on (up to the hard cap; see dist::SendMode), and a
   // nosuspend send return busy.
-  SendResult route(std::string_view node, Term control, std::optional<Term> payload,
-                   FailFn on_fail, bool nosuspend = false);
+  SendResult route(std::string_view node, Term control, std::optional<Term> payload, FailFn on_fail,
+                   bool nosuspend = false);
   // How a send on this thread treats a busy connection (routing.cc).
   dist::SendMode send_mode(bool nosuspend);
   // Sends only over an existing connection; false if there is none.

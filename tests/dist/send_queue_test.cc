@@ -7,8 +7,12 @@
 // generous deadline; no test asserts an upper bound on wall-clock time.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <future>
 #include <thread>
@@ -189,11 +193,12 @@ class SendQueueTest : public ::testing::Test {
     }
   }
 
+  // Declared first, destroyed last: the node logs while it stops.
+  std::mutex log_mutex_;
+  std::string log_;
   TestSink sink_;
   std::unique_ptr<Distribution> node_;
   std::unique_ptr<RawPeer> raw_;
-  std::mutex log_mutex_;
-  std::string log_;
 };
 
 TEST_F(SendQueueTest, BusyConnectionRefusesNosuspendAndReleasesAWaiterWhenThePeerReads) {
@@ -210,8 +215,7 @@ TEST_F(SendQueueTest, BusyConnectionRefusesNosuspendAndReleasesAWaiterWhenThePee
   EXPECT_GT(connection->queued_bytes(), o.dist_buf_busy_limit);
   EXPECT_GE(connection->stats().busy_refusals.load(), 1u);
   std::printf("[ measure ] busy for good after %ld nosuspend sends of 64 KiB (%zu bytes queued)\n",
-              queued,
-              connection->queued_bytes());
+              queued, connection->queued_bytes());
 
   // A waiting sender on a user thread: blocked until the peer reads.
   const Term last = Term::binary("last");
@@ -223,10 +227,10 @@ TEST_F(SendQueueTest, BusyConnectionRefusesNosuspendAndReleasesAWaiterWhenThePee
 
   FrameLog frames;
   read_until(frames, [&] {
-    return waiter.wait_for(0ms) == std::future_status::ready &&
-           frames.find([](const Frame& f) { return f.kind == Frame::message && f.control &&
-                                                   f.control->element(1)->as<Pid>().id ==
-                                                       kFirstProcessId + 1; }) >= 0;
+    return waiter.wait_for(0ms) == std::future_status::ready && frames.find([](const Frame& f) {
+      return f.kind == Frame::message && f.control &&
+             f.control->element(1)->as<Pid>().id == kFirstProcessId + 1;
+    }) >= 0;
   });
   ASSERT_EQ(waiter.wait_for(0ms), std::future_status::ready);
   EXPECT_EQ(waiter.get(), SendStatus::ok);
@@ -286,10 +290,10 @@ TEST_F(SendQueueTest, PeerThatNeverReadsIsDroppedAfterTheSendTimeoutThoughItTick
   ticker.request_stop();
   ticker.join();
   const auto after = sink_.down_times()[0] - last_progress;
-  std::printf("[ measure ] non-reading peer dropped %lld ms after the socket last took bytes "
-              "(send_timeout 300 ms)\n",
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(after).count()));
+  std::printf(
+      "[ measure ] non-reading peer dropped %lld ms after the socket last took bytes "
+      "(send_timeout 300 ms)\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(after).count()));
   EXPECT_GE(after, 290ms);  // 300 ms, less this loop's 1 ms polling lag
   EXPECT_NE(sink_.down_events()[0].second.find("send timeout"), std::string::npos)
       << sink_.down_events()[0].second;
@@ -317,19 +321,21 @@ TEST_F(SendQueueTest, SmallMessagesFromOtherSendersOvertakeALargeOneEachSendersO
   auto is_from = [](const Frame& f, uint32_t id) {
     return f.kind == Frame::message && f.control && f.control->element(1)->as<Pid>().id == id;
   };
-  read_until(frames, [&] { return frames.find([&](const Frame& f) { return is_from(f, 70); }) >= 0; });
+  read_until(frames,
+             [&] { return frames.find([&](const Frame& f) { return is_from(f, 70); }) >= 0; });
   const long first = frames.find([](const Frame& f) { return f.kind == Frame::first_fragment; });
-  const long last = frames.find([](const Frame& f) { return f.kind == Frame::fragment &&
-                                                           f.fragment_id == 1; });
+  const long last =
+      frames.find([](const Frame& f) { return f.kind == Frame::fragment && f.fragment_id == 1; });
   const long other = frames.find([&](const Frame& f) { return is_from(f, 71); });
   const long after = frames.find([&](const Frame& f) { return is_from(f, 70); });
   ASSERT_GE(first, 0);
   ASSERT_GE(last, 0);
   ASSERT_GE(other, 0);
   ASSERT_GE(after, 0);
-  std::printf("[ measure ] 16 MiB message: fragments at frames %ld..%ld; the other sender's "
-              "small message at frame %ld\n",
-              first, last, other);
+  std::printf(
+      "[ measure ] 16 MiB message: fragments at frames %ld..%ld; the other sender's "
+      "small message at frame %ld\n",
+      first, last, other);
   EXPECT_LT(first, other);
   EXPECT_LT(other, last);  // interleaved: it did not wait for the 16 MiB
   EXPECT_LT(last, after);  // process 70's own order holds
@@ -359,11 +365,11 @@ TEST_F(SendQueueTest, TicksGoAheadOfAFullQueue) {
 
   FrameLog frames;
   read_until(frames, [&] {
-    return frames.find([](const Frame& f) { return f.kind == Frame::fragment &&
-                                                   f.fragment_id == 1; }) >= 0;
+    return frames.find(
+               [](const Frame& f) { return f.kind == Frame::fragment && f.fragment_id == 1; }) >= 0;
   });
-  const long last = frames.find([](const Frame& f) { return f.kind == Frame::fragment &&
-                                                           f.fragment_id == 1; });
+  const long last =
+      frames.find([](const Frame& f) { return f.kind == Frame::fragment && f.fragment_id == 1; });
   ASSERT_GE(last, 0);
   const long first = frames.find([](const Frame& f) { return f.kind == Frame::first_fragment; });
   // A tick between the message's first and last fragments: it did not wait
@@ -373,6 +379,108 @@ TEST_F(SendQueueTest, TicksGoAheadOfAFullQueue) {
     if (frames.frames[static_cast<size_t>(i)].kind == Frame::tick) tick = i;
   }
   EXPECT_GT(tick, first) << "no tick among the " << (last - first) << " fragments";
+}
+
+}  // namespace
+}  // namespace beamlink::dist
+
+namespace beamlink::dist {
+namespace {
+
+long rss_kib(const char* field) {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long value = -1;
+  const size_t length = std::strlen(field);
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, field, length) == 0) value = std::strtol(line + length + 1, nullptr, 10);
+  }
+  std::fclose(f);
+  return value;
+}
+
+// Measures (and checks only that every message arrived): small round trips
+// a -> b -> a while a second sender on a streams 20 binaries of 10 MiB to
+// b over the same connection.
+TEST_F(SendQueueTest, SmallRoundTripsDuringATenMebibyteStream) {
+  TestSink sink_b;
+  sink_b.record = false;  // counts only; it still answers "sink" requests
+  DistOptions ob = options();
+  ob.node_name = "b@127.0.0.1";
+  auto b = Distribution::start(ob, sink_b);
+  ASSERT_TRUE(b) << b.error().to_string();
+  DistOptions oa = options();
+  oa.peer_port = (*b)->listen_port();
+  auto a = Distribution::start(oa, sink_);
+  ASSERT_TRUE(a);
+  auto connected = (*a)->connect_sync("b@127.0.0.1");
+  ASSERT_TRUE(connected) << connected.error().to_string();
+  auto& connection = **connected;
+
+  constexpr int kBinaries = 20;
+  const Term streamer = Term(Pid{Atom("a@127.0.0.1"), 70, 0, (*a)->creation()});
+  const Term pinger = Term(Pid{Atom("a@127.0.0.1"), 71, 0, (*a)->creation()});
+  std::atomic<bool> streaming{true};
+  std::jthread stream([&] {
+    const Term big = Term::binary(std::string(10u << 20, 's'));
+    const Term control = Term::tuple({REG_SEND, streamer, Term::atom(""), Term::atom("bulk")});
+    for (int i = 0; i < kBinaries; ++i) EXPECT_TRUE(connection.send(control, &big));
+    streaming = false;
+  });
+  std::vector<double> rtts;
+  const Term control = Term::tuple({REG_SEND, pinger, Term::atom(""), Term::atom("sink")});
+  for (int n = 0; streaming.load() || n < 20; ++n) {
+    const Term body = Term::tuple({pinger, Term(n)});
+    const auto before = Clock::now();
+    ASSERT_TRUE(connection.send(control, &body));
+    ASSERT_TRUE(sink_.wait_payload(Term::tuple({Term::atom("reply"), Term(n)})));
+    rtts.push_back(std::chrono::duration<double, std::milli>(Clock::now() - before).count());
+  }
+  stream.join();
+  ASSERT_TRUE(eventually([&] { return sink_b.delivered.load() >= kBinaries + rtts.size(); }));
+  std::sort(rtts.begin(), rtts.end());
+  std::printf(
+      "[ measure ] %zu small round trips during %d x 10 MiB a -> b: median %.2f ms, "
+      "p99 %.2f ms, max %.2f ms; peak RSS %ld MiB; %llu inline writes\n",
+      rtts.size(), kBinaries, rtts[rtts.size() / 2], rtts[rtts.size() * 99 / 100], rtts.back(),
+      rss_kib("VmHWM:") / 1024,
+      static_cast<unsigned long long>(
+          dynamic_cast<ConnectionImpl&>(connection).stats().inline_writes.load()));
+}
+
+// Measures the memory a node spends on a peer that reads a few MiB a
+// second: with the busy limit the sender waits, so what is queued stays
+// near the limit plus one message.
+TEST_F(SendQueueTest, MemoryStaysBoundedForASlowReader) {
+  auto o = options();
+  o.send_timeout = 0ms;
+  auto connection = connect_raw(o);
+  ASSERT_TRUE(connection);
+  const long before = rss_kib("VmRSS:");
+  std::atomic<bool> sending{true};
+  size_t most_queued = 0;
+  std::jthread sender([&] {
+    const Term payload = Term::binary(std::string(256u << 10, 'x'));
+    for (int i = 0; i < 40; ++i) {  // 10 MiB in all
+      EXPECT_EQ(connection->submit(control_from(kFirstProcessId), &payload, SendMode::wait),
+                SendStatus::ok);
+    }
+    sending = false;
+  });
+  long peak = before;
+  while (sending.load()) {
+    auto [bytes, closed] = raw_->read_for(1ms);  // what its 64 KiB buffer holds, then a pause
+    ASSERT_FALSE(closed);
+    std::this_thread::sleep_for(20ms);
+    most_queued = std::max(most_queued, connection->queued_bytes());
+    peak = std::max(peak, rss_kib("VmRSS:"));
+  }
+  std::printf(
+      "[ measure ] slow reader: at most %zu KiB queued (busy limit %zu KiB); RSS %ld -> "
+      "peak %ld MiB\n",
+      most_queued >> 10, o.dist_buf_busy_limit >> 10, before / 1024, peak / 1024);
+  EXPECT_LE(most_queued, o.dist_buf_busy_limit + (512u << 10));  // limit + one message
 }
 
 }  // namespace

@@ -455,6 +455,7 @@ TEST_F(SendQueueTest, SmallRoundTripsDuringATenMebibyteStream) {
 TEST_F(SendQueueTest, MemoryStaysBoundedForASlowReader) {
   auto o = options();
   o.send_timeout = 0ms;
+  o.busy_send_timeout = 60s;
   auto connection = connect_raw(o);
   ASSERT_TRUE(connection);
   const long before = rss_kib("VmRSS:");
@@ -470,7 +471,7 @@ TEST_F(SendQueueTest, MemoryStaysBoundedForASlowReader) {
   });
   long peak = before;
   while (sending.load()) {
-    auto [bytes, closed] = raw_->read_for(1ms);  // what its 64 KiB buffer holds, then a pause
+    auto [bytes, closed] = raw_->read_for(5ms);  // a few reads of its 64 KiB buffer, a pause
     ASSERT_FALSE(closed);
     std::this_thread::sleep_for(20ms);
     most_queued = std::max(most_queued, connection->queued_bytes());

@@ -160,6 +160,9 @@ Result<NodeOptions> node_options_from(const config::NodeSettings& settings, std:
   if (settings.reassembly_budget) options.reassembly_budget = *settings.reassembly_budget;
   if (settings.max_mailbox) options.max_mailbox.messages = *settings.max_mailbox;
   if (settings.max_mailbox_policy) options.max_mailbox.policy = *settings.max_mailbox_policy;
+  if (settings.dist_buf_busy_limit) options.dist_buf_busy_limit = *settings.dist_buf_busy_limit;
+  if (settings.send_timeout) options.send_timeout = *settings.send_timeout;
+  if (settings.busy_send_timeout) options.busy_send_timeout = *settings.busy_send_timeout;
   options.logger = make_logger(std::string(area), settings.log_level.value_or(LogLevel::info));
   return options;
 }

@@ -22,14 +22,18 @@
 //  * Ownership: the caller owns the Node. Destroying it calls stop(), which
 //    closes every connection, kills every process (reason `shutdown`) and
 //    joins the node's threads. Process handles stay valid but dead.
-//  * Sends never fail and never block on the network: a message for an
-//    unknown local pid or name is dropped and counted (NodeStats); a message
-//    for a node not yet connected triggers a connect (as Erlang
-//    auto-connects) and waits in order until it is up, or is dropped if the
-//    connect fails or the wait queue is full (pending_connect_max_*).
-//    Local sends go straight to the mailbox (or are dropped over its
-//    mailbox limit). All signals from one process to another (messages,
-//    links, unlinks, monitors, demonitors, exits) arrive in the order sent.
+//  * Sends never fail: a message for an unknown local pid or name is
+//    dropped and counted (NodeStats); a message for a node not yet
+//    connected triggers a connect (as Erlang auto-connects) and waits in
+//    order until it is up, or is dropped if the connect fails or the wait
+//    queue is full (pending_connect_max_*). Local sends go straight to the
+//    mailbox (or are dropped over its mailbox limit). A send to a busy
+//    connection (over dist_buf_busy_limit) waits on a user thread, as
+//    Erlang suspends the sender, for at most busy_send_timeout;
+//    send_nosuspend returns busy instead (see SendResult in
+//    beamlink/process.h). All signals from one process to another
+//    (messages, links, unlinks, monitors, demonitors, exits) arrive in the
+//    order sent.
 //  * User callbacks (logger, node-event handlers, rpc functions, message
 //    handlers, receive handlers) run with no node lock held and may call
 //    back into the node; one that throws is logged and counted
@@ -119,6 +123,10 @@ struct NodeOptions {
   // the connection.)
   size_t max_message_size = size_t{1} << 30;
   size_t reassembly_budget = size_t{1} << 30;
+  // Back-pressure and the send timeout (see dist::DistOptions).
+  size_t dist_buf_busy_limit = 1u << 20;
+  std::chrono::milliseconds send_timeout{std::chrono::seconds(10)};  // 0: never
+  std::chrono::milliseconds busy_send_timeout{std::chrono::seconds(10)};
   unsigned io_threads = 1;  // distribution I/O threads
   // Threads that run handler processes, rpc functions and async receives.
   unsigned worker_threads = 1;
@@ -162,8 +170,10 @@ struct NodeStats {
   // User callbacks (logger, node-event handlers, rpc functions, message
   // handlers, receive handlers) that threw; each was logged.
   uint64_t callback_exceptions = 0;
-  uint64_t processes = 0;    // alive now
-  uint64_t connections = 0;  // up now
+  uint64_t dropped_busy = 0;  // a busy connection: waited busy_send_timeout, or over its hard cap
+  uint64_t busy_refused = 0;  // send_nosuspend answered SendResult::busy
+  uint64_t processes = 0;     // alive now
+  uint64_t connections = 0;   // up now
 };
 
 enum class NodeKind { visible, hidden, all };
@@ -205,9 +215,13 @@ class Node {
   virtual std::vector<std::string> registered() const = 0;
 
   // ---- Messages and signals without a sending process ----
-  virtual void send(const Pid& to, Term message) = 0;
-  virtual void send(std::string_view name, std::string_view node, Term message) = 0;
-  virtual void send_alias(const Reference& alias, Term message) = 0;
+  // Back-pressure as Process::send has it (see beamlink/process.h).
+  virtual SendResult send(const Pid& to, Term message) = 0;
+  virtual SendResult send(std::string_view name, std::string_view node, Term message) = 0;
+  virtual SendResult send_alias(const Reference& alias, Term message) = 0;
+  // erlang:send_nosuspend: SendResult::busy instead of waiting.
+  virtual SendResult send_nosuspend(const Pid& to, Term message) = 0;
+  virtual SendResult send_nosuspend(std::string_view name, std::string_view node, Term message) = 0;
   // exit(Pid, Reason) from outside any process.
   virtual void exit(const Pid& pid, Term reason) = 0;
   virtual Reference make_ref() = 0;

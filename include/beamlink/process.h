@@ -44,6 +44,21 @@ class Runtime;
 struct ProcessState;
 }  // namespace node
 
+// What became of a message handed to send(). Erlang's send never fails;
+// these say what beamlink knows at once.
+enum class SendResult {
+  // Delivered to a local mailbox, queued for the peer's connection, or
+  // waiting, in order, for the connection to come up.
+  ok,
+  // send_nosuspend only: the connection is busy (over its
+  // dist_buf_busy_limit); nothing was sent (erlang:send_nosuspend's false).
+  busy,
+  // Not sent, and counted in NodeStats: an unknown local pid, name or
+  // alias, no connection, or a connection that stayed busy for
+  // busy_send_timeout (dropped_busy).
+  dropped,
+};
+
 // "Wait forever" for receive timeouts.
 inline constexpr std::chrono::milliseconds kInfinity = std::chrono::milliseconds::max();
 
@@ -81,13 +96,22 @@ class Process {
   void async_receive(std::chrono::milliseconds timeout, ReceiveHandler done);
   size_t mailbox_size() const;
 
-  // ---- Messages (Pid ! Msg). Never fail: undeliverable messages are
-  // dropped and counted in NodeStats, as Erlang drops them. ----
-  void send(const Pid& to, Term message);
+  // ---- Messages (Pid ! Msg). Undeliverable messages are dropped and
+  // counted in NodeStats, as Erlang drops them; the result says so.
+  // Back-pressure: when the peer's connection is busy (more than
+  // dist_buf_busy_limit bytes queued, see NodeOptions), send() on a user
+  // thread waits until it drains (up to busy_send_timeout, then dropped);
+  // on a node worker thread (a handler process) it queues on, up to a hard
+  // cap. send_nosuspend never waits: SendResult::busy instead. ----
+  SendResult send(const Pid& to, Term message);
   // {Name, Node} ! Msg; `node` may be this node.
-  void send(std::string_view name, std::string_view node, Term message);
+  SendResult send(std::string_view name, std::string_view node, Term message);
   // A message to a process alias (ALIAS_SEND when remote).
-  void send_alias(const Reference& alias, Term message);
+  SendResult send_alias(const Reference& alias, Term message);
+  // erlang:send_nosuspend: as send(), but a busy connection is not waited
+  // for: SendResult::busy, and the message is not sent.
+  SendResult send_nosuspend(const Pid& to, Term message);
+  SendResult send_nosuspend(std::string_view name, std::string_view node, Term message);
 
   // ---- Links, monitors, exits ----
   void link(const Pid& other);

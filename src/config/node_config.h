@@ -14,6 +14,8 @@
 //                 epmd (bool), epmd_port, peer_port, log_level,
 //                 liveness_probe, liveness_timeout, max_message_size,
 //                 reassembly_budget (bytes, or "256MiB"), health_address,
+//                 liveness_probe, liveness_timeout, dist_buf_busy_limit
+//                 (bytes), send_timeout, busy_send_timeout, health_address,
 //                 health_port, epmd_daemon, name_mode, basename, service_name,
 //                 cluster_domain, max_mailbox, max_mailbox_policy
 //   [startup]     min_peers, timeout, required
@@ -44,6 +46,9 @@ namespace beamlink::config {
 
 inline constexpr uint64_t kMinReceiveBound = 64u << 10;
 inline constexpr uint64_t kMaxReceiveBound = uint64_t{1} << 40;
+// node.dist_buf_busy_limit's range in bytes (erl's +zdbbl takes 1 KiB..2 GiB).
+inline constexpr int64_t kMinBusyLimit = 1 << 10;
+inline constexpr int64_t kMaxBusyLimit = int64_t{2} << 30;
 
 struct NodeSettings {
   std::optional<std::string> name;
@@ -64,6 +69,12 @@ struct NodeSettings {
   // Receiving bounds (NodeOptions): bytes, kMinReceiveBound..kMaxReceiveBound.
   std::optional<uint64_t> max_message_size;
   std::optional<uint64_t> reassembly_budget;
+  // Back-pressure and the send timeout (NodeOptions): the busy limit in
+  // bytes, the no-progress write timeout (0: off) and how long a sender
+  // waits for a busy connection.
+  std::optional<size_t> dist_buf_busy_limit;
+  std::optional<std::chrono::milliseconds> send_timeout;
+  std::optional<std::chrono::milliseconds> busy_send_timeout;
   // The HTTP health endpoint (/healthz, /readyz, /status); off unless a
   // port is set.
   std::optional<std::string> health_address;

@@ -159,6 +159,16 @@ Result<void> apply_node(const Env& env, NodeSettings& node) {
                 }),
            read(env, "BEAMLINK_MAX_MAILBOX_POLICY", node.max_mailbox_policy, "drop or kill",
                 parse_mailbox_policy),
+           read(env, "BEAMLINK_DIST_BUF_BUSY_LIMIT", node.dist_buf_busy_limit,
+                "a byte count " + std::to_string(kMinBusyLimit) + ".." +
+                    std::to_string(kMaxBusyLimit),
+                [](std::string_view s) { return parse_integer(s, kMinBusyLimit, kMaxBusyLimit); }),
+           read(env, "BEAMLINK_SEND_TIMEOUT", node.send_timeout,
+                "a duration (milliseconds, or like \"10s\"; 0 turns it off)",
+                [](std::string_view s) { return parse_duration_or(s, milliseconds(1)); }),
+           read(env, "BEAMLINK_BUSY_SEND_TIMEOUT", node.busy_send_timeout,
+                "a duration (milliseconds, or like \"10s\")",
+                [](std::string_view s) { return parse_duration_or(s, milliseconds(1)); }),
        }) {
     if (!result) return result;
   }

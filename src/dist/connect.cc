@@ -254,6 +254,10 @@ void DistributionImpl::connection_ready(std::unique_ptr<Transport> transport,
   config.failures = stats_.failures;
   config.scheduler = scheduler_;
   config.check_period = check_period_;
+  config.dist_buf_busy_limit = options_.dist_buf_busy_limit;
+  config.send_timeout = options_.send_timeout;
+  config.busy_send_timeout = options_.busy_send_timeout;
+  config.io = io_.get();
   auto connection = std::make_shared<ConnectionImpl>(
       std::move(transport), outcome.peer, initiated_by_us, std::move(config), sink_,
       [this](const std::shared_ptr<ConnectionImpl>& gone) { connection_gone(gone); });

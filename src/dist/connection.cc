@@ -7,6 +7,7 @@
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <exception>
+#include <utility>
 
 #include "dist/control_message.h"
 #include "dist/flags.h"
@@ -21,7 +22,41 @@ using std::chrono::milliseconds;
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 constexpr size_t kMoveThreshold = 64u << 10;  // larger messages are queued whole, not copied
-constexpr size_t kKeptCapacity = 4u << 20;    // a drained chunk keeps at most this much
+// The writer's batch: about this many bytes per gather write, so a tick or
+// a small message queued behind a stream waits for at most one batch.
+constexpr size_t kBatchBytes = 256u << 10;
+constexpr size_t kMinQuantum = 16u << 10;       // a lane's turn: at least this much
+constexpr size_t kMaxPriorityBytes = 4u << 10;  // ticks and probes held at most
+constexpr size_t kMaxIdleLanes = 256;           // more empty lanes than this are dropped
+
+// The lane (see connection.h) of a control message: its sending process,
+// or 0 for messages without one.
+uint64_t lane_of(const Term& control) {
+  const auto op = control_op(control);
+  if (!op) return 0;
+  size_t at = 1;  // From, in most control messages
+  switch (*op) {
+    case SEND:
+    case SEND_TT:
+      return 0;  // anonymous
+    case SPAWN_REQUEST:
+    case SPAWN_REQUEST_TT:
+    case UNLINK_ID:
+    case UNLINK_ID_ACK:
+      at = 2;
+      break;
+    case SPAWN_REPLY:
+    case SPAWN_REPLY_TT:
+      at = 4;  // the new process: its reply goes before its messages
+      break;
+    default:
+      break;
+  }
+  const Term* from = control.element(at);
+  const Pid* pid = from == nullptr ? nullptr : from->get_if<Pid>();
+  if (pid == nullptr) return 0;
+  return (uint64_t{pid->id} << 32 | pid->serial) + 1;
+}
 
 long long ms(Clock::duration duration) {
   return std::chrono::duration_cast<milliseconds>(duration).count();
@@ -63,10 +98,7 @@ ConnectionImpl::ConnectionImpl(std::unique_ptr<Transport> transport, PeerInfo pe
                    config_.receive_budget,
                    [this](const std::string& reason) { discarded(reason); }),
       wake_timer_(strand_),
-      detector_(detector_options(config_), Clock::now()) {
-  queue_.emplace_back();
-  queue_.back().reserve(64u << 10);
-}
+      detector_(detector_options(config_), Clock::now()) {}
 
 ConnectionImpl::~ConnectionImpl() = default;
 
@@ -133,14 +165,50 @@ void ConnectionImpl::after_start(std::function<void()> fn) {
   asio::post(strand_, std::move(fn));
 }
 
+std::string_view to_string(SendStatus status) {
+  switch (status) {
+    case SendStatus::ok:
+      return "ok";
+    case SendStatus::busy:
+      return "busy";
+    case SendStatus::timeout:
+      return "timeout";
+    case SendStatus::overflow:
+      return "overflow";
+    case SendStatus::closed:
+      return "closed";
+    case SendStatus::invalid:
+      return "invalid";
+  }
+  return "unknown";
+}
+
 bool ConnectionImpl::send(const Term& control, const Term* payload) {
-  if (closed()) return false;
+  return submit(control, payload, SendMode::wait) == SendStatus::ok;
+}
+
+SendStatus ConnectionImpl::submit(const Term& control, const Term* payload, SendMode mode) {
+  if (closed()) return SendStatus::closed;
   if ((peer_.flags & DFLAG_SEND_SENDER) == 0) {
     // A peer without SEND_SENDER (erl_interface/ei, e.g. erl_call) gets the
     // older {SEND, '', To}: ei's receiver rejects SEND_SENDER as unknown.
     const auto* t = control.get_if<Tuple>();
     if (t != nullptr && t->elements.size() == 3 && t->elements[0] == Term(SEND_SENDER)) {
-      return send(Term::tuple({Term(SEND), Term::atom(""), t->elements[2]}), payload);
+      // The lane stays the sender's, so its order with the sender's other
+      // signals holds.
+      thread_local std::vector<uint8_t> bytes;
+      bytes.clear();
+      const Term older = Term::tuple({Term(SEND), Term::atom(""), t->elements[2]});
+      auto encoded = append_message(bytes, older, payload, format_,
+                                    next_sequence_.fetch_add(1, std::memory_order_relaxed));
+      if (!encoded) {
+        log(LogLevel::error,
+            "message to " + peer_.name + " dropped: " + encoded.error().to_string());
+        return SendStatus::invalid;
+      }
+      const auto status = enqueue(bytes, bytes.size() >= kMoveThreshold, lane_of(control), mode);
+      if (status == SendStatus::ok) stats_.messages_sent.fetch_add(1, std::memory_order_relaxed);
+      return status;
     }
   }
   thread_local std::vector<uint8_t> scratch;
@@ -149,70 +217,227 @@ bool ConnectionImpl::send(const Term& control, const Term* payload) {
                                 next_sequence_.fetch_add(1, std::memory_order_relaxed));
   if (!encoded) {
     log(LogLevel::error, "message to " + peer_.name + " dropped: " + encoded.error().to_string());
-    return false;
+    return SendStatus::invalid;
   }
-  const bool whole = scratch.size() >= kMoveThreshold;
-  const bool queued = enqueue(scratch, whole ? &scratch : nullptr, !whole);
-  if (queued) stats_.messages_sent.fetch_add(1, std::memory_order_relaxed);
-  return queued;
+  const auto status = enqueue(scratch, scratch.size() >= kMoveThreshold, lane_of(control), mode);
+  if (status == SendStatus::ok) stats_.messages_sent.fetch_add(1, std::memory_order_relaxed);
+  return status;
 }
 
-bool ConnectionImpl::queue_empty() const {
-  for (const auto& chunk : queue_) {
-    if (!chunk.empty()) return false;
-  }
-  return true;
+bool ConnectionImpl::on_io_thread() const {
+  return config_.io != nullptr && config_.io->get_executor().running_in_this_thread();
+}
+
+size_t ConnectionImpl::queued_bytes() const {
+  std::lock_guard lock(mutex_);
+  return queued_bytes_;
+}
+
+bool ConnectionImpl::busy() const {
+  return queued_bytes() > config_.dist_buf_busy_limit;
+}
+
+bool ConnectionImpl::has_output() const {
+  return !front_.empty() || !priority_.empty() || !ready_.empty();
 }
 
 void ConnectionImpl::mark_written(size_t bytes) {
-  stats_.writes.fetch_add(1, std::memory_order_relaxed);
   stats_.bytes_written.fetch_add(bytes, std::memory_order_relaxed);
   last_written_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
 }
 
-bool ConnectionImpl::enqueue(std::span<const uint8_t> frames, std::vector<uint8_t>* whole,
-                             bool may_inline) {
+void ConnectionImpl::wake_writer_locked(bool& wake) {
+  if (writer_idle_ && !wake_posted_ && !socket_busy_) wake = wake_posted_ = true;
+}
+
+void ConnectionImpl::post_wake() {
+  asio::post(strand_, [self = shared_from_this()] { self->wake_timer_.cancel(); });
+}
+
+SendStatus ConnectionImpl::enqueue(std::vector<uint8_t>& frames, bool whole, uint64_t lane_key,
+                                   SendMode mode) {
+  const size_t limit = config_.dist_buf_busy_limit;
+  const size_t hard_cap = limit * kHardCapFactor;
+  const bool io_thread = mode != SendMode::nosuspend && on_io_thread();
+  bool wake = false;
+  bool claimed = false;
+  std::unique_lock lock(mutex_);
+  if (queue_closed_) return SendStatus::closed;
+  if (queued_bytes_ > limit) {
+    if (mode == SendMode::nosuspend) {
+      stats_.busy_refusals.fetch_add(1, std::memory_order_relaxed);
+      return SendStatus::busy;
+    }
+    if (io_thread) {
+      if (queued_bytes_ > hard_cap) {
+        stats_.overflow_drops.fetch_add(1, std::memory_order_relaxed);
+        const bool first = !std::exchange(overflow_logged_, true);
+        lock.unlock();
+        if (first) {
+          log(LogLevel::warning, "messages to " + peer_.name + " dropped: over " +
+                                     std::to_string(hard_cap) +
+                                     " bytes queued (sent on a distribution thread, which "
+                                     "cannot wait; counted in overflow_drops)");
+        }
+        return SendStatus::overflow;
+      }
+    } else if (mode == SendMode::wait || queued_bytes_ > hard_cap) {
+      const size_t until = mode == SendMode::wait ? limit : hard_cap;
+      stats_.busy_waits.fetch_add(1, std::memory_order_relaxed);
+      ++waiters_;
+      const bool drained = drained_.wait_for(
+          lock, config_.busy_send_timeout, [&] { return queue_closed_ || queued_bytes_ <= until; });
+      --waiters_;
+      if (queue_closed_) return SendStatus::closed;
+      if (!drained) {
+        stats_.busy_timeouts.fetch_add(1, std::memory_order_relaxed);
+        return SendStatus::timeout;
+      }
+    }
+  }
+  const std::span<const uint8_t> bytes(frames);
+  const size_t size = bytes.size();
+  if (!whole && !socket_busy_ && writer_idle_ && !has_output() &&
+      inline_armed_.load(std::memory_order_relaxed)) {
+    inline_armed_.store(false, std::memory_order_relaxed);
+    socket_busy_ = inline_writing_ = claimed = true;
+  }
+  if (claimed) {
+    lock.unlock();
+    // An error leaves the bytes queued: the writer meets it and reports it.
+    const size_t written = transport_->try_write(bytes).value_or(0);
+    if (written > 0) {
+      stats_.writes.fetch_add(1, std::memory_order_relaxed);
+      mark_written(written);
+    }
+    if (written == bytes.size()) stats_.inline_writes.fetch_add(1, std::memory_order_relaxed);
+    lock.lock();
+    socket_busy_ = inline_writing_ = false;
+    if (queue_closed_) {
+      lock.unlock();
+      drained_.notify_all();  // shut_down waits for inline_writing_ to clear
+      return written == bytes.size() ? SendStatus::ok : SendStatus::closed;
+    }
+    if (written < bytes.size()) {
+      // The rest of a frame already partly on the wire goes before anything.
+      front_.assign(bytes.begin() + static_cast<ptrdiff_t>(written), bytes.end());
+      queued_bytes_ += front_.size();
+    }
+    if (has_output()) wake_writer_locked(wake);
+  } else {
+    Lane& lane = lanes_[lane_key];
+    if (whole) {
+      lane.items.push_back(Item{std::move(frames), 0, true});
+      frames = {};
+    } else {
+      if (lane.items.empty() || lane.items.back().sealed ||
+          lane.items.back().bytes.size() >= kMoveThreshold) {
+        lane.items.emplace_back();
+        lane.items.back().bytes.reserve(std::min<size_t>(kMoveThreshold, 4 * bytes.size()));
+      }
+      auto& back = lane.items.back().bytes;
+      back.insert(back.end(), bytes.begin(), bytes.end());
+    }
+    queued_bytes_ += size;
+    if (!lane.ready) {
+      lane.ready = true;
+      ready_.push_back(lane_key);
+    }
+    wake_writer_locked(wake);
+  }
+  lock.unlock();
+  if (wake) post_wake();
+  return SendStatus::ok;
+}
+
+bool ConnectionImpl::enqueue_priority(std::span<const uint8_t> frames) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (queue_closed_) return false;
-    if (may_inline && writer_idle_ && inline_armed_.load(std::memory_order_relaxed) &&
-        queue_empty()) {
-      inline_armed_.store(false, std::memory_order_relaxed);
-      // An error leaves the bytes queued: the writer meets it and reports it.
-      const size_t written = transport_->try_write(frames).value_or(0);
-      if (written > 0) mark_written(written);
-      if (written == frames.size()) return true;
-      frames = frames.subspan(written);
+    // Ticks and probes are periodic; while the socket takes nothing at all,
+    // a few are enough (the send timeout ends such a connection).
+    if (priority_.size() < kMaxPriorityBytes) {
+      priority_.insert(priority_.end(), frames.begin(), frames.end());
     }
-    if (whole != nullptr) {
-      queue_.push_back(std::move(*whole));
-      queue_.emplace_back();  // later small messages go after it
-    } else {
-      if (queue_.empty() || queue_.back().size() >= kMoveThreshold) queue_.emplace_back();
-      queue_.back().insert(queue_.back().end(), frames.begin(), frames.end());
-    }
-    if (writer_idle_ && !wake_posted_) wake = wake_posted_ = true;
+    wake_writer_locked(wake);
   }
-  if (wake) asio::post(strand_, [self = shared_from_this()] { self->wake_timer_.cancel(); });
+  if (wake) post_wake();
   return true;
 }
 
+void ConnectionImpl::take_batch(Batch& batch) {
+  auto add = [&](std::span<const uint8_t> bytes) {
+    batch.buffers.emplace_back(bytes.data(), bytes.size());
+  };
+  if (!front_.empty()) {
+    batch.bytes += front_.size();
+    batch.hold.push_back(std::move(front_));
+    front_ = {};
+    add(batch.hold.back());
+  }
+  if (!priority_.empty()) {
+    batch.priority_bytes = priority_.size();
+    batch.hold.push_back(std::move(priority_));
+    priority_ = {};
+    add(batch.hold.back());
+  }
+  const size_t quantum = std::max<size_t>(config_.fragment_size, kMinQuantum);
+  while (!ready_.empty() && batch.bytes < kBatchBytes) {
+    const uint64_t key = ready_.front();
+    ready_.pop_front();
+    Lane& lane = lanes_[key];
+    size_t turn = 0;
+    while (!lane.items.empty() && turn < quantum) {
+      Item& item = lane.items.front();
+      if (!item.sealed) {  // small messages: all of them, moved out
+        turn += item.bytes.size();
+        batch.hold.push_back(std::move(item.bytes));
+        add(batch.hold.back());
+        lane.items.pop_front();
+        continue;
+      }
+      // A large message: whole frames from `taken` on, up to the quantum.
+      const size_t begin = item.taken;
+      size_t end = begin;
+      while (end < item.bytes.size() && (end == begin || end - begin < quantum - turn)) {
+        end += 4 + load_be(item.bytes.data() + end, 4);
+      }
+      item.taken = end;
+      turn += end - begin;
+      add(std::span<const uint8_t>(item.bytes).subspan(begin, end - begin));
+      if (item.taken == item.bytes.size()) {
+        batch.hold.push_back(std::move(item.bytes));  // the buffer (and `add`'s view) stays
+        lane.items.pop_front();
+      }
+    }
+    batch.bytes += turn;
+    if (lane.items.empty()) {
+      lane.ready = false;
+    } else {
+      ready_.push_back(key);
+    }
+  }
+  // Lanes of senders long gone: dropped once there are many.
+  if (lanes_.size() > kMaxIdleLanes)
+    std::erase_if(lanes_, [](const auto& l) { return !l.second.ready; });
+}
+
 asio::awaitable<void> ConnectionImpl::writer() {
-  std::vector<asio::const_buffer> buffers;
+  Batch batch;
   for (;;) {
     bool idle = false;
     {
       std::lock_guard lock(mutex_);
       if (queue_closed_) co_return;
-      const bool empty = queue_empty();
-      writer_idle_ = empty;
       wake_posted_ = false;
-      if (empty) {
-        idle = true;
+      if (socket_busy_ || !has_output()) {
+        // Nothing to do, or an inline sender has the socket (it wakes us).
+        writer_idle_ = idle = true;
       } else {
-        std::swap(queue_, writing_);
-        if (queue_.empty()) queue_.emplace_back();
+        writer_idle_ = false;
+        socket_busy_ = true;
+        take_batch(batch);
       }
     }
     if (idle) {
@@ -220,30 +445,66 @@ asio::awaitable<void> ConnectionImpl::writer() {
       co_await wake_timer_.async_wait(kNoThrow);
       continue;
     }
-    buffers.clear();
-    size_t total = 0;
-    for (const auto& chunk : writing_) {
-      if (chunk.empty()) continue;
-      buffers.emplace_back(chunk.data(), chunk.size());
-      total += chunk.size();
+    // Written outside the lock; senders keep queueing meanwhile.
+    std::span<asio::const_buffer> rest(batch.buffers);
+    write_waiting_since_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    while (!rest.empty()) {
+      const auto started = Clock::now();
+      write_started_at_.store(stamp(started), std::memory_order_relaxed);
+      auto written = co_await transport_->write_some(rest);
+      write_started_at_.store(0, std::memory_order_relaxed);
+      if (!written) {
+        write_waiting_since_.store(0, std::memory_order_relaxed);
+        shut_down(written.error().message);
+        co_return;
+      }
+      const auto now = Clock::now();
+      if (now - started >= kBlockedWrite) {
+        unblocked_at_.store(stamp(now), std::memory_order_relaxed);  // the peer read: alive
+      }
+      // Progress: the send timeout counts from here again.
+      write_waiting_since_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+      mark_written(*written);
+      size_t n = *written;
+      while (n > 0 && !rest.empty()) {
+        if (n >= rest.front().size()) {
+          n -= rest.front().size();
+          rest = rest.subspan(1);
+        } else {
+          rest.front() += n;
+          n = 0;
+        }
+      }
     }
-    const auto started = Clock::now();
-    write_started_at_.store(stamp(started), std::memory_order_relaxed);
-    auto written = co_await transport_->write(buffers);
-    write_started_at_.store(0, std::memory_order_relaxed);
-    if (!written) {
-      shut_down(written.error().message);
-      co_return;
+    write_waiting_since_.store(0, std::memory_order_relaxed);
+    stats_.writes.fetch_add(1, std::memory_order_relaxed);
+    bool notify = false;
+    {
+      std::lock_guard lock(mutex_);
+      socket_busy_ = false;
+      const bool was_busy = queued_bytes_ > config_.dist_buf_busy_limit;
+      queued_bytes_ -= batch.bytes;
+      notify = waiters_ > 0 && (was_busy || queued_bytes_ <= config_.dist_buf_busy_limit);
     }
-    mark_written(total);
-    if (const auto now = Clock::now(); now - started >= kBlockedWrite) {
-      unblocked_at_.store(stamp(now), std::memory_order_relaxed);  // the peer read: alive
-    }
-    // Keep one drained chunk's capacity for the next swap.
-    writing_.resize(1);
-    writing_.front().clear();
-    if (writing_.front().capacity() > kKeptCapacity) writing_.front().shrink_to_fit();
+    if (notify) drained_.notify_all();
+    // Keep one drained buffer's capacity for the next small messages? The
+    // lanes allocate their own; free everything (outside the lock).
+    batch.buffers.clear();
+    batch.hold.clear();
+    batch.bytes = batch.priority_bytes = 0;
   }
+}
+
+void ConnectionImpl::check_send_timeout(Clock::time_point now) {
+  if (config_.send_timeout.count() <= 0 || closed()) return;
+  const auto since = write_waiting_since_.load(std::memory_order_relaxed);
+  if (since == 0) return;
+  const auto stalled = now - Clock::time_point(Clock::duration(since));
+  if (stalled < config_.send_timeout) return;
+  close("send timeout: " + peer_.name + " took none of our output for " +
+        std::to_string(ms(stalled)) + " ms (send_timeout " +
+        std::to_string(config_.send_timeout.count()) + " ms; " + std::to_string(queued_bytes()) +
+        " bytes queued)");
 }
 
 asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
@@ -321,7 +582,14 @@ void ConnectionImpl::send_probe() {
   const Term payload =
       Term::tuple({Term::atom("$gen_call"), Term::tuple({probe_pid, ref}),
                    Term::tuple({Term::atom("is_auth"), Term::atom(config_.local_node)})});
-  if (send(control, &payload)) stats_.probes_sent.fetch_add(1, std::memory_order_relaxed);
+  // On the priority lane: a probe never waits behind queued data.
+  thread_local std::vector<uint8_t> bytes;
+  bytes.clear();
+  if (!append_message(bytes, control, &payload, format_,
+                      next_sequence_.fetch_add(1, std::memory_order_relaxed))) {
+    return;
+  }
+  if (enqueue_priority(bytes)) stats_.probes_sent.fetch_add(1, std::memory_order_relaxed);
 }
 
 Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration stall) {
@@ -345,6 +613,8 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
     detector_.excuse(at(unblocked_at_.load(std::memory_order_relaxed)));
   }
   detector_.discount(stall);
+  check_send_timeout(now);
+  if (closed()) return Clock::time_point::max();
 
   const auto silence = detector_.silence(now);
   if (probing && detector_.suspect(now) && !verdict_pending_.exchange(true)) {
@@ -397,9 +667,10 @@ void ConnectionImpl::confirm_dead(Clock::rep heard, const std::string& reason) {
 void ConnectionImpl::send_tick() {
   // The writer moves it again when the tick is out.
   last_written_.store(stamp(Clock::now()), std::memory_order_relaxed);
-  // Inline when the writer is idle: one send(2) from here, no hand-off.
-  if (enqueue(kTickFrame, nullptr, true)) stats_.ticks_sent.fetch_add(1, std::memory_order_relaxed);
+  // On the priority lane: a tick never waits behind queued data.
+  if (enqueue_priority(kTickFrame)) stats_.ticks_sent.fetch_add(1, std::memory_order_relaxed);
 }
+
 void ConnectionImpl::close(std::string reason) {
   if (closing_.exchange(true, std::memory_order_acq_rel)) return;  // already closing
   asio::post(strand_,
@@ -411,9 +682,13 @@ void ConnectionImpl::shut_down(const std::string& reason) {
   if (down_reported_) return;
   down_reported_ = true;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     queue_closed_ = true;
+    // An inline sender may be in send(2) on the socket: let it finish (a
+    // non-blocking call) before the descriptor goes.
+    drained_.wait(lock, [&] { return !inline_writing_; });
   }
+  drained_.notify_all();  // waiting senders: closed
   transport_->close();
   wake_timer_.cancel();
   auto self = shared_from_this();

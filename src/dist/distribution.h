@@ -23,10 +23,17 @@
 //    deliver..., then connection_down exactly once); across connections
 //    they run concurrently. A sink must not block for long. flush() follows
 //    each read's deliveries.
-//  * Connection::send is thread-safe and never blocks on the network: it
-//    encodes in the calling thread and queues the bytes; the connection's
-//    writer batches everything queued into one gather write. Large
-//    messages are split into fragments when the peer accepts FRAGMENTS.
+//  * Connection::send / submit are thread-safe: they encode in the calling
+//    thread and queue the bytes; the connection's writer batches what is
+//    queued into gather writes. Large messages are split into fragments
+//    when the peer accepts FRAGMENTS, and the writer interleaves the
+//    fragments of different senders (see connection.h).
+//  * Back-pressure, as Erlang's dist_buf_busy_limit: a connection with
+//    more than options.dist_buf_busy_limit bytes queued is busy. What a
+//    send does then depends on its SendMode and its thread (SendMode
+//    below); a send on a distribution thread never blocks.
+//  * A peer that takes no byte of our output for options.send_timeout is
+//    disconnected, whatever it sends us meanwhile.
 //  * A malformed frame, a missed tick deadline or a transport error closes
 //    only that connection, with a reason in connection_down.
 //  * Receiving is bounded: a frame is buffered as its bytes arrive, never
@@ -63,15 +70,49 @@ struct PeerInfo {
   bool hidden = false;    // the peer is hidden (no PUBLISHED flag) or we are
 };
 
+// What a send does while its connection is busy (over the busy limit).
+// On the connection's own distribution threads every mode but nosuspend
+// acts as `queue` and, past the hard cap, drops instead of blocking: those
+// threads run the writer, so blocking them would deadlock it.
+enum class SendMode {
+  // Blocks until the queue drains below the limit, the connection closes
+  // or options.busy_send_timeout passes (then SendStatus::timeout, dropped).
+  wait,
+  // erlang:send_nosuspend: SendStatus::busy, and nothing is queued.
+  nosuspend,
+  // Queues past the limit without blocking, up to the hard cap
+  // (kHardCapFactor x the limit); past that it waits as `wait` does. For
+  // threads that must stay responsive (the node's workers run net_kernel).
+  queue,
+};
+
+// The busy limit times this is the hard cap on a connection's queue.
+inline constexpr size_t kHardCapFactor = 16;
+
+enum class SendStatus {
+  ok,        // queued (or written)
+  busy,      // nosuspend on a busy connection: not queued
+  timeout,   // busy for busy_send_timeout: not queued
+  overflow,  // past the hard cap on a distribution thread: not queued
+  closed,    // the connection is closed: not queued
+  invalid,   // a term ETF cannot carry: not queued
+};
+std::string_view to_string(SendStatus status);
+
 // One live, handshaken connection to a peer node.
 class Connection {
  public:
   virtual ~Connection() = default;
   virtual const PeerInfo& peer() const = 0;
   // Queues one distribution message: a control message tuple and, for
-  // SEND/REG_SEND/EXIT-with-payload/... kinds, the payload term. Returns
-  // false (and drops it) if the connection is already closed.
+  // SEND/REG_SEND/EXIT-with-payload/... kinds, the payload term, with
+  // SendMode::wait. True when queued; false (and dropped) otherwise.
   virtual bool send(const Term& control, const Term* payload = nullptr) = 0;
+  // send() with an explicit mode and the reason for a failure. The default
+  // (for connections without back-pressure) ignores the mode.
+  virtual SendStatus submit(const Term& control, const Term* payload, SendMode /*mode*/) {
+    return send(control, payload) ? SendStatus::ok : SendStatus::closed;
+  }
   // Closes the connection; connection_down follows with `reason`.
   virtual void close(std::string reason) = 0;
   virtual bool closed() const = 0;
@@ -141,6 +182,16 @@ struct DistOptions {
   // (fragments being reassembled, and large frames beyond a connection's
   // 256 KiB read buffer). A message that would go over it is discarded.
   size_t reassembly_budget = size_t{1} << 30;
+  // Back-pressure (see SendMode): a connection with more than this many
+  // output bytes queued is busy, like erl's +zdbbl (dist_buf_busy_limit).
+  size_t dist_buf_busy_limit = 1u << 20;
+  // A peer whose socket takes none of our bytes for this long is dropped,
+  // even while its ticks arrive (erl: net_ticktime for writes, inet's
+  // send_timeout). Far above liveness_timeout, because a live peer may
+  // stop reading for a while to take in one large message; 0 disables.
+  std::chrono::milliseconds send_timeout{std::chrono::seconds(10)};
+  // How long a SendMode::wait sender waits for a busy connection.
+  std::chrono::milliseconds busy_send_timeout{std::chrono::seconds(10)};
   unsigned io_threads = 1;
   Logger logger;
 };

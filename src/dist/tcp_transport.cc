@@ -42,6 +42,12 @@ class TcpTransport final : public Transport {
     co_return failure("write", error);
   }
 
+  asio::awaitable<Result<size_t>> write_some(std::span<const asio::const_buffer> buffers) override {
+    auto [error, count] = co_await socket_.async_write_some(buffers, kNoThrow);
+    if (!error) co_return count;
+    co_return failure("write", error);
+  }
+
   // A plain send(2): the socket object is only read (its descriptor), and
   // the caller keeps write() and close() away meanwhile.
   Result<size_t> try_write(std::span<const uint8_t> bytes) override {

@@ -34,6 +34,14 @@ class Transport {
   // Writes every byte of `buffers`, gathering them into as few system calls
   // as the operating system allows.
   virtual asio::awaitable<Result<void>> write(std::span<const asio::const_buffer> buffers) = 0;
+  // Writes some of `buffers` (at least one byte, as soon as the operating
+  // system takes any) and returns how many bytes that was, so a caller can
+  // see progress on a slow stream. The default writes them all.
+  virtual asio::awaitable<Result<size_t>> write_some(std::span<const asio::const_buffer> buffers) {
+    auto written = co_await write(buffers);
+    if (!written) co_return std::unexpected(written.error());
+    co_return asio::buffer_size(buffers);
+  }
   // Writes what the operating system takes at once, without blocking, and
   // returns how many bytes that was (0 when it would block; an error leaves
   // the stream as it was, for write() to report). May be called from any

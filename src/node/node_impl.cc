@@ -62,14 +62,20 @@ class NodeImpl final : public Node {
   }
   std::vector<std::string> registered() const override { return rt_->table().names(); }
 
-  void send(const Pid& to, Term message) override {
-    rt_->send(rt_->anonymous_pid(), to, std::move(message), false);
+  SendResult send(const Pid& to, Term message) override {
+    return rt_->send(rt_->anonymous_pid(), to, std::move(message), false);
   }
-  void send(std::string_view name, std::string_view node, Term message) override {
-    rt_->send_named(rt_->anonymous_pid(), name, node, std::move(message));
+  SendResult send(std::string_view name, std::string_view node, Term message) override {
+    return rt_->send_named(rt_->anonymous_pid(), name, node, std::move(message));
   }
-  void send_alias(const Reference& alias, Term message) override {
-    rt_->send_alias(rt_->anonymous_pid(), alias, std::move(message));
+  SendResult send_alias(const Reference& alias, Term message) override {
+    return rt_->send_alias(rt_->anonymous_pid(), alias, std::move(message));
+  }
+  SendResult send_nosuspend(const Pid& to, Term message) override {
+    return rt_->send(rt_->anonymous_pid(), to, std::move(message), false, true);
+  }
+  SendResult send_nosuspend(std::string_view name, std::string_view node, Term message) override {
+    return rt_->send_named(rt_->anonymous_pid(), name, node, std::move(message), true);
   }
   void exit(const Pid& pid, Term reason) override {
     rt_->exit_signal(rt_->anonymous_pid(), pid, std::move(reason));

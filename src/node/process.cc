@@ -77,16 +77,29 @@ size_t Process::mailbox_size() const {
   return state_ == nullptr ? 0 : state_->mailbox.size();
 }
 
-void Process::send(const Pid& to, Term message) {
-  if (state_ != nullptr) runtime_->send(state_->pid, to, std::move(message));
+SendResult Process::send(const Pid& to, Term message) {
+  if (state_ == nullptr) return SendResult::dropped;
+  return runtime_->send(state_->pid, to, std::move(message));
 }
 
-void Process::send(std::string_view name, std::string_view node, Term message) {
-  if (state_ != nullptr) runtime_->send_named(state_->pid, name, node, std::move(message));
+SendResult Process::send(std::string_view name, std::string_view node, Term message) {
+  if (state_ == nullptr) return SendResult::dropped;
+  return runtime_->send_named(state_->pid, name, node, std::move(message));
 }
 
-void Process::send_alias(const Reference& alias, Term message) {
-  if (state_ != nullptr) runtime_->send_alias(state_->pid, alias, std::move(message));
+SendResult Process::send_alias(const Reference& alias, Term message) {
+  if (state_ == nullptr) return SendResult::dropped;
+  return runtime_->send_alias(state_->pid, alias, std::move(message));
+}
+
+SendResult Process::send_nosuspend(const Pid& to, Term message) {
+  if (state_ == nullptr) return SendResult::dropped;
+  return runtime_->send(state_->pid, to, std::move(message), true, true);
+}
+
+SendResult Process::send_nosuspend(std::string_view name, std::string_view node, Term message) {
+  if (state_ == nullptr) return SendResult::dropped;
+  return runtime_->send_named(state_->pid, name, node, std::move(message), true);
 }
 
 void Process::link(const Pid& other) {

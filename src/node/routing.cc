@@ -17,39 +17,55 @@ void Runtime::push_counted(const Ptr& target, Term message, std::atomic<uint64_t
   }  // full: counted as dropped_mailbox_full
 }
 
-void Runtime::send(const Pid& from, const Pid& to, Term message, bool has_sender) {
+namespace {
+
+// A local delivery's SendResult: push_counted counted a drop if `before`
+// moved.
+SendResult local_result(uint64_t before, const std::atomic<uint64_t>& dropped) {
+  return dropped.load(std::memory_order_relaxed) == before ? SendResult::ok : SendResult::dropped;
+}
+
+}  // namespace
+
+SendResult Runtime::send(const Pid& from, const Pid& to, Term message, bool has_sender,
+                         bool nosuspend) {
   if (to.node.name == name_) {
+    const uint64_t before = counters_.dropped_unknown_pid.load(std::memory_order_relaxed);
     push_counted(to.creation == creation_ ? table_->find(to) : nullptr, std::move(message),
                  counters_.local_messages, counters_.dropped_unknown_pid);
-    return;
+    return local_result(before, counters_.dropped_unknown_pid);
   }
   Term control = has_sender ? tuple(op::SEND_SENDER, from, to) : tuple(op::SEND, atom(""), to);
   bump(counters_.messages_sent);
-  route(to.node.name, std::move(control), std::move(message),
-        [this] { bump(counters_.dropped_no_connection); });
+  return route(
+      to.node.name, std::move(control), std::move(message),
+      [this] { bump(counters_.dropped_no_connection); }, Connect::yes, nosuspend);
 }
 
-void Runtime::send_named(const Pid& from, std::string_view name, std::string_view node,
-                         Term message) {
+SendResult Runtime::send_named(const Pid& from, std::string_view name, std::string_view node,
+                               Term message, bool nosuspend) {
   if (node == name_) {
+    const uint64_t before = counters_.dropped_unknown_name.load(std::memory_order_relaxed);
     push_counted(table_->whereis(name), std::move(message), counters_.local_messages,
                  counters_.dropped_unknown_name);
-    return;
+    return local_result(before, counters_.dropped_unknown_name);
   }
   bump(counters_.messages_sent);
-  route(node, tuple(op::REG_SEND, from, atom(""), atom(name)), std::move(message),
-        [this] { bump(counters_.dropped_no_connection); });
+  return route(
+      node, tuple(op::REG_SEND, from, atom(""), atom(name)), std::move(message),
+      [this] { bump(counters_.dropped_no_connection); }, Connect::yes, nosuspend);
 }
 
-void Runtime::send_alias(const Pid& from, const Reference& alias, Term message) {
+SendResult Runtime::send_alias(const Pid& from, const Reference& alias, Term message) {
   if (alias.node.name == name_) {
+    const uint64_t before = counters_.dropped_unknown_alias.load(std::memory_order_relaxed);
     push_counted(alias.creation == creation_ ? table_->resolve_alias(alias) : nullptr,
                  std::move(message), counters_.local_messages, counters_.dropped_unknown_alias);
-    return;
+    return local_result(before, counters_.dropped_unknown_alias);
   }
   bump(counters_.messages_sent);
-  route(alias.node.name, tuple(op::ALIAS_SEND, from, alias), std::move(message),
-        [this] { bump(counters_.dropped_no_connection); });
+  return route(alias.node.name, tuple(op::ALIAS_SEND, from, alias), std::move(message),
+               [this] { bump(counters_.dropped_no_connection); });
 }
 
 std::shared_ptr<dist::Connection> Runtime::connection(std::string_view node) const {
@@ -58,34 +74,66 @@ std::shared_ptr<dist::Connection> Runtime::connection(std::string_view node) con
   return it == connections_.end() ? nullptr : it->second;
 }
 
-bool Runtime::send_on(const std::shared_ptr<dist::Connection>& conn, const Term& control,
-                      const std::optional<Term>& payload) {
-  return conn != nullptr && conn->send(control, payload ? &*payload : nullptr);
+// A node worker must stay responsive (it runs net_kernel, which answers
+// peers' liveness probes): it queues past the busy limit instead of
+// waiting. Any other thread is a user's, and waits as Erlang suspends.
+dist::SendMode Runtime::send_mode(bool nosuspend) {
+  if (nosuspend) return dist::SendMode::nosuspend;
+  return io_.get_executor().running_in_this_thread() ? dist::SendMode::queue : dist::SendMode::wait;
+}
+
+std::optional<SendResult> Runtime::send_on(const std::shared_ptr<dist::Connection>& conn,
+                                           const Term& control, const std::optional<Term>& payload,
+                                           dist::SendMode mode) {
+  if (conn == nullptr) return std::nullopt;
+  switch (conn->submit(control, payload ? &*payload : nullptr, mode)) {
+    case dist::SendStatus::ok:
+      return SendResult::ok;
+    case dist::SendStatus::closed:
+      return std::nullopt;
+    case dist::SendStatus::busy:
+      bump(counters_.busy_refused);
+      return SendResult::busy;
+    case dist::SendStatus::timeout:
+    case dist::SendStatus::overflow:
+      bump(counters_.dropped_busy);
+      return SendResult::dropped;
+    case dist::SendStatus::invalid:
+      return SendResult::dropped;  // logged by the connection
+  }
+  return SendResult::dropped;
 }
 
 bool Runtime::send_if_connected(std::string_view node, const Term& control, const Term* payload) {
   FailFn no_fail;
+  SendResult result = SendResult::ok;
   return route_ordered(node, Term(control), payload ? std::optional<Term>(*payload) : std::nullopt,
-                       no_fail, Connect::no) != Routed::failed;
+                       no_fail, Connect::no, send_mode(false), result) != Routed::failed &&
+         result == SendResult::ok;
 }
 
-void Runtime::route(std::string_view node, Term control, std::optional<Term> payload,
-                    FailFn on_fail, Connect connect) {
-  if (route_ordered(node, std::move(control), std::move(payload), on_fail, connect) ==
-          Routed::failed &&
-      on_fail) {
-    on_fail();
+SendResult Runtime::route(std::string_view node, Term control, std::optional<Term> payload,
+                          FailFn on_fail, Connect connect, bool nosuspend) {
+  SendResult result = SendResult::ok;
+  if (route_ordered(node, std::move(control), std::move(payload), on_fail, connect,
+                    send_mode(nosuspend), result) == Routed::failed) {
+    if (on_fail) on_fail();
+    return SendResult::dropped;
   }
+  return result;
 }
 
 Runtime::Routed Runtime::route_ordered(std::string_view node, Term&& control,
                                        std::optional<Term>&& payload, FailFn& on_fail,
-                                       Connect connect) {
+                                       Connect connect, dist::SendMode mode, SendResult& result) {
   if (stopped_ || node == name_) return Routed::failed;
   // Fast path: nothing is waiting for a connection anywhere.
   if (!pending_.any()) {
     auto conn = connection(node);
-    if (send_on(conn, control, payload)) return Routed::sent;
+    if (auto sent = send_on(conn, control, payload, mode)) {
+      result = *sent;
+      return Routed::sent;
+    }
     if (conn == nullptr && connect == Connect::no) return Routed::failed;
   }
   PendingSends::Item item{std::move(control), std::move(payload), std::move(on_fail)};
@@ -104,9 +152,13 @@ Runtime::Routed Runtime::route_ordered(std::string_view node, Term&& control,
     case PendingSends::Push::created:
       break;
   }
-  // No queue: everything routed to the node before was handed to a connection.
+  // No queue: everything routed to the node before was handed to a
+  // connection. No lock is held here, so a sender may wait for a busy one.
   auto conn = connection(node);
-  if (conn != nullptr && send_on(conn, item.control, item.payload)) return Routed::sent;
+  if (auto sent = send_on(conn, item.control, item.payload, mode)) {
+    result = *sent;
+    return Routed::sent;
+  }
   if (connect == Connect::no) return give_back();
   switch (pending_.push(node, item, true)) {
     case PendingSends::Push::queued:
@@ -145,7 +197,8 @@ void Runtime::connect_done(const std::string& node,
   std::deque<PendingSends::Item> batch;
   while (pending_.take(node, batch)) {
     for (PendingSends::Item& item : batch) {
-      if (!send_on(conn, item.control, item.payload) && item.on_fail) {
+      // On a distribution thread: queue mode, never a wait (dist::SendMode).
+      if (!send_on(conn, item.control, item.payload, dist::SendMode::queue) && item.on_fail) {
         guard_callback("a failed send's handler", [&] { item.on_fail(); });
       }
     }

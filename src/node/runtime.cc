@@ -65,6 +65,9 @@ Result<void> Runtime::start_distribution() {
   d.fragment_size = options_.fragment_size;
   d.max_message_size = options_.max_message_size;
   d.reassembly_budget = options_.reassembly_budget;
+  d.dist_buf_busy_limit = options_.dist_buf_busy_limit;
+  d.send_timeout = options_.send_timeout;
+  d.busy_send_timeout = options_.busy_send_timeout;
   d.io_threads = options_.io_threads;
   if (options_.logger) {
     // Through log(), so a logger that throws never reaches the I/O threads.
@@ -165,6 +168,8 @@ NodeStats Runtime::stats() const {
   s.dropped_mailbox_full = get(counters_.dropped_mailbox_full);
   s.mailbox_limit_kills = get(counters_.mailbox_limit_kills);
   s.callback_exceptions = get(counters_.callback_exceptions);
+  s.dropped_busy = get(counters_.dropped_busy);
+  s.busy_refused = get(counters_.busy_refused);
   s.processes = table_ ? table_->size() : 0;
   std::shared_lock lock(connections_mu_);
   s.connections = connections_.size();

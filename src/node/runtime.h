@@ -132,9 +132,13 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   StatisticsMarks& statistics_marks() { return statistics_marks_; }
 
   // ---- Messages (routing.cc) ----
-  void send(const Pid& from, const Pid& to, Term message, bool has_sender = true);
-  void send_named(const Pid& from, std::string_view name, std::string_view node, Term message);
-  void send_alias(const Pid& from, const Reference& alias, Term message);
+  // `nosuspend`: send_nosuspend (SendResult::busy instead of waiting for
+  // a busy connection); see SendResult in beamlink/process.h.
+  SendResult send(const Pid& from, const Pid& to, Term message, bool has_sender = true,
+                  bool nosuspend = false);
+  SendResult send_named(const Pid& from, std::string_view name, std::string_view node, Term message,
+                        bool nosuspend = false);
+  SendResult send_alias(const Pid& from, const Reference& alias, Term message);
   // Every signal to another node goes through route, so all signals to a
   // node leave in the order they were routed, whether or not the
   // connection is up yet (Erlang's signal order between two processes).
@@ -145,9 +149,14 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   // Sends a control message to `node`, connecting first if need be, in
   // order with everything else routed to that node. on_fail runs (on some
   // thread, without locks held) if it cannot be handed to a connection,
-  // or the queue waiting for the connection is full.
-  void route(std::string_view node, Term control, std::optional<Term> payload, FailFn on_fail,
-             Connect connect = Connect::yes);
+  // or the queue waiting for the connection is full. A busy connection
+  // makes a user thread wait (busy_send_timeout), a node worker queue on
+  // (up to the hard cap; see dist::SendMode), and a nosuspend send return
+  // busy. No lock is held while a sender waits.
+  SendResult route(std::string_view node, Term control, std::optional<Term> payload, FailFn on_fail,
+                   Connect connect = Connect::yes, bool nosuspend = false);
+  // How a send on this thread treats a busy connection (routing.cc).
+  dist::SendMode send_mode(bool nosuspend);
   // route with Connect::no; false if there is neither a connection nor one
   // being set up (or its queue is full).
   bool send_if_connected(std::string_view node, const Term& control, const Term* payload);
@@ -225,11 +234,15 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
 
  private:
   enum class Routed { sent, queued, failed };
-  // route's work; on `failed` on_fail is left with the caller.
+  // route's work; on `failed` on_fail is left with the caller. `result`:
+  // what the connection did with a sent signal (ok for a queued one).
   Routed route_ordered(std::string_view node, Term&& control, std::optional<Term>&& payload,
-                       FailFn& on_fail, Connect connect);
-  static bool send_on(const std::shared_ptr<dist::Connection>& conn, const Term& control,
-                      const std::optional<Term>& payload);
+                       FailFn& on_fail, Connect connect, dist::SendMode mode, SendResult& result);
+  // Hands one signal to `conn`; nullopt when there is no connection or it
+  // is closed (the signal may then wait for a new one).
+  std::optional<SendResult> send_on(const std::shared_ptr<dist::Connection>& conn,
+                                    const Term& control, const std::optional<Term>& payload,
+                                    dist::SendMode mode);
   void pending_overflow(std::string_view node);
   // A function call's outcome and, for errors, the stack erpc reports.
   struct Invocation {

@@ -21,6 +21,8 @@ struct Counters {
   std::atomic<uint64_t> dropped_mailbox_full{0};
   std::atomic<uint64_t> mailbox_limit_kills{0};
   std::atomic<uint64_t> callback_exceptions{0};
+  std::atomic<uint64_t> dropped_busy{0};  // busy connection: waited too long, or overflowed
+  std::atomic<uint64_t> busy_refused{0};  // send_nosuspend answered busy
 };
 
 inline void bump(std::atomic<uint64_t>& counter) {

@@ -24,7 +24,13 @@ namespace beamlink::dist::testing {
 
 class RawPeer {
  public:
-  explicit RawPeer(uint16_t port) : socket_(io_) {
+  // `receive_buffer` > 0 fixes SO_RCVBUF (no autotuning), so a test knows
+  // how much a peer that does not read can hold.
+  explicit RawPeer(uint16_t port, int receive_buffer = 0) : socket_(io_) {
+    if (receive_buffer > 0) {
+      socket_.open(asio::ip::tcp::v4());
+      socket_.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+    }
     socket_.connect({asio::ip::make_address("127.0.0.1"), port});
   }
 

@@ -173,8 +173,8 @@ Runtime::Routed Runtime::route_ordered(std::string_view node, Term&& control,
   // Not connected: connect, keeping this and later signals in order.
   std::string node_name(node);
   dist_->connect(node_name, [weak = weak_from_this(),
-                             node_name](Result<std::shared_ptr<dist::Connection>> result) {
-    if (auto self = weak.lock()) self->connect_done(node_name, std::move(result));
+                             node_name](Result<std::shared_ptr<dist::Connection>> connected) {
+    if (auto self = weak.lock()) self->connect_done(node_name, std::move(connected));
   });
   return Routed::queued;
 }

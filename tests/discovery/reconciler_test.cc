@@ -144,18 +144,20 @@ TEST_F(ReconcilerTest, RetriesWithExponentialBackoff) {
     times = net_.attempts["slow@h"];
   }
   ASSERT_EQ(times.size(), 5u);
-  // Gaps follow 20, 40, 80, 160 ms (no jitter); allow scheduling slack
-  // upwards only.
+  // Gaps follow 20, 40, 80, 160 ms (no jitter): never shorter. (The delays
+  // themselves are checked exactly in the log; a loaded machine may stretch
+  // a gap, so no upper bound.)
   const int64_t expected[] = {20, 40, 80, 160};
   for (size_t i = 1; i < times.size(); ++i) {
     auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(times[i] - times[i - 1]);
     EXPECT_GE(gap.count(), expected[i - 1]) << "gap " << i;
-    EXPECT_LT(gap.count(), expected[i - 1] + 60) << "gap " << i;
   }
-  auto status = reconciler_->status()[0];
-  EXPECT_EQ(status.connect_failures, 4u);
-  EXPECT_EQ(status.connects, 1u);
+  // The reconciler counts the connect after the network reports it.
+  ASSERT_TRUE(eventually([&] { return reconciler_->status()[0].connects == 1; }));
+  EXPECT_EQ(reconciler_->status()[0].connect_failures, 4u);
   EXPECT_TRUE(logged("cannot connect to slow@h: refused: fake refusal; retry 1 in 20 ms"));
+  EXPECT_TRUE(logged("retry 2 in 40 ms"));
+  EXPECT_TRUE(logged("retry 3 in 80 ms"));
   EXPECT_TRUE(logged("retry 4 in 160 ms"));
 }
 

@@ -233,8 +233,9 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
   }
   if (key == "reassembly_budget") {
     return store(n.reassembly_budget, f.byte_size(kMinReceiveBound, kMaxReceiveBound));
+  }
   if (key == "dist_buf_busy_limit") {
-    return store(n.dist_buf_busy_limit, f.integer(kMinBusyLimit, kMaxBusyLimit));
+    return store(n.dist_buf_busy_limit, f.byte_size(kMinBusyLimit, kMaxBusyLimit));
   }
   if (key == "send_timeout") return store(n.send_timeout, f.duration(kMilli, "ms", false));
   if (key == "busy_send_timeout") {

@@ -6,12 +6,13 @@
 // (bounded by max_frame_size) and hands messages to the sink; the writer
 // coroutine swaps the whole send queue out under a short lock and writes it
 // with one gather write per wake-up, so many small messages share one
-// system call. The node's TickScheduler calls check() every slot: it sends
-// ticks and liveness probes and asks the FailureDetector whether the peer
-// is dead (see "Liveness" below and DistOptions in distribution.h). While
-// probing is on, a tick also goes out whenever nothing was written for
-// liveness_probe less one slot, so a beamlink peer never needs to probe us,
-// and a peer flooding us still hears from us.
+// system call. The node's TickScheduler calls check() when something may
+// be due (tick_plan.h): it sends ticks and liveness probes and asks the
+// FailureDetector whether the peer is dead (see "Liveness" below and
+// DistOptions in distribution.h). While probing is on, an idle direction
+// ticks every liveness_probe, on a grid shared by all connections, so a
+// beamlink peer never needs to probe us, and a peer flooding us still hears
+// from us.
 //
 // Liveness: any bytes read prove the peer alive (the reader stamps each
 // read, not each completed frame: a 10 MiB message takes a while). The

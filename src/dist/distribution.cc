@@ -29,9 +29,10 @@ Logger safe_logger(Logger inner, std::shared_ptr<std::atomic<uint64_t>> failures
   };
 }
 
-// The scheduler's slot: a quarter of liveness_probe while probing (a silent
-// peer is then dropped within a quarter probe of its timeout), else a
-// quarter of the tick interval.
+// The scheduler's slot, the granularity its deadlines are rounded up to: a
+// twentieth of the tick period (liveness_probe while probing). Fine enough
+// that a silent peer's verdict is barely late; coarse enough that deadlines
+// a few milliseconds apart (the peers' ticks arriving) share one wake-up.
 std::chrono::milliseconds check_period_for(const DistOptions& options) {
   using std::chrono::milliseconds;
   const unsigned intensity = std::max(options.tick_intensity, 1u);
@@ -40,7 +41,7 @@ std::chrono::milliseconds check_period_for(const DistOptions& options) {
   const milliseconds base = options.liveness_probe.count() > 0
                                 ? std::min(options.liveness_probe, tick_interval)
                                 : tick_interval;
-  return std::max(milliseconds(5), base / 4);
+  return std::max(milliseconds(1), base / 20);
 }
 
 }  // namespace

@@ -67,7 +67,8 @@ void Reconciler::set_desired(size_t index, std::vector<std::string> nodes) {
   }
   for (const auto& node : added) {
     log(index, LogLevel::debug, "discovered " + node);
-    if (auto [peer, fresh] = peers_.try_emplace(node); fresh) defer_if_peer_dials(node, peer->second);
+    if (auto [peer, fresh] = peers_.try_emplace(node); fresh)
+      defer_if_peer_dials(node, peer->second);
   }
   const Topology& topology = topologies_[index];
   for (const auto& node : removed) {

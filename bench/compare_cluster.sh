@@ -172,7 +172,7 @@ for n in $SIZES; do
   fi
 done
 for n in $SIZES; do
-  downs=$(echo "${bl_static[$n]}" | field nodedowns)/$(echo "${bl_gossip[$n]}" | field nodedowns)
+  downs=$(echo "${bl_static[$n]}" | field nodedowns)/$(echo "${bl_gossip[$n]:-}" | field nodedowns)
   row "nodedowns while forming, $n nodes (static/gossip)" "$downs" "$(echo "${erl_form[$n]:-}" | field nodedowns)" "" ""
 done
 

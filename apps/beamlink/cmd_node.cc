@@ -116,7 +116,7 @@ class NodeCommand : public Command {
       std::cerr << "beamlink node: " << service.error().message << "\n";
       return service.error().code == Errc::invalid_argument ? 2 : 1;
     }
-    auto signal = wait_for_stop_signal([] { return false; });
+    auto signal = wait_for_stop_signal();
     log_line("info", "node", "stopping on " + signal.value_or("request"));
     (*service)->stop();
     log_line("info", "node", "stopped");

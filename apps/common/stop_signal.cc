@@ -23,6 +23,13 @@ void block_stop_signals() {
 
 std::optional<std::string> wait_for_stop_signal(const std::function<bool()>& finished) {
   sigset_t set = stop_set();
+  if (!finished) {
+    for (;;) {
+      const int sig = sigwaitinfo(&set, nullptr);
+      if (sig == SIGINT) return "SIGINT";
+      if (sig == SIGTERM) return "SIGTERM";
+    }
+  }
   timespec tick{0, 200'000'000};
   while (!finished()) {
     int sig = sigtimedwait(&set, nullptr, &tick);

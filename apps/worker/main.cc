@@ -88,7 +88,7 @@ int run(int argc, char** argv) {
     std::cerr << "beamlink-worker: " << service.error().message << "\n";
     return service.error().code == Errc::invalid_argument ? 2 : 1;
   }
-  auto signal = wait_for_stop_signal([] { return false; });
+  auto signal = wait_for_stop_signal();
   log_line("info", "worker", "stopping on " + signal.value_or("request") + "; leaving the cluster");
   (*service)->stop();
   log_line("info", "worker", "stopped after serving " + std::to_string(served.load()) + " job(s)");

@@ -70,6 +70,8 @@ struct ReconcilerOptions {
   double jitter = 0.2;  // each delay is scaled by a random factor in [1-j, 1+j]
   // How often desired-but-unconnected nodes are re-checked even without
   // events (a node connected or dropped behind the reconciler's back).
+  // Of two nodes that want each other, the smaller name waits
+  // backoff_initial (x 1-2) before dialling: the greater one dials at once.
   std::chrono::milliseconds resync_interval{1000};
   size_t connect_threads = 8;  // connects in flight at once
 };

@@ -67,7 +67,8 @@ void Reconciler::set_desired(size_t index, std::vector<std::string> nodes) {
   }
   for (const auto& node : added) {
     log(index, LogLevel::debug, "discovered " + node);
-    peers_.try_emplace(node);
+    if (auto [peer, fresh] = peers_.try_emplace(node); fresh)
+      defer_if_peer_dials(node, peer->second);
   }
   const Topology& topology = topologies_[index];
   for (const auto& node : removed) {
@@ -139,6 +140,7 @@ void Reconciler::node_down(const std::string& node, const std::string& reason) {
   peer->second.connected = false;
   peer->second.failures = 0;
   peer->second.next_attempt = Clock::now();
+  defer_if_peer_dials(node, peer->second);
   log(owner(node), LogLevel::info, node + " went down (" + reason + "); reconnecting");
   reconcile();
 }
@@ -165,6 +167,18 @@ void Reconciler::schedule(Clock::time_point when) {
     timer_due_ = {};
     reconcile();
   });
+}
+
+void Reconciler::defer_if_peer_dials(const std::string& node, Peer& peer) {
+  // The greater name wins a simultaneous connect (erl_dist_protocol), so it
+  // dials at once; we wait a little for its connection, so that the pair
+  // pays for one TCP connect and one handshake, not two. If it does not come
+  // (an Erlang peer, or one that does not know us), we dial after all.
+  if (!(node > self_)) return;
+  const double scale = std::uniform_real_distribution<double>(1.0, 2.0)(random_);
+  peer.next_attempt = std::max(
+      peer.next_attempt,
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(options_.backoff_initial * scale));
 }
 
 void Reconciler::reconcile() {

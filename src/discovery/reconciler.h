@@ -12,6 +12,10 @@
 //    node, until it connects or leaves every desired set.
 //  * A node that goes down while desired is retried at once, then with
 //    backoff.
+//  * Dial races: of two nodes that want each other, the one with the
+//    greater name dials at once; the other waits backoff_initial (scaled
+//    by a random 1-2) for that connection before dialling itself, so a pair
+//    usually pays for one handshake. Incoming connections are always taken.
 //  * A node leaving a topology's set is disconnected only if that topology
 //    prunes, had it in its previous set, and no other topology wants it.
 //  * A discovery failure only logs and counts; the set is kept.
@@ -72,6 +76,8 @@ class Reconciler {
   };
 
   void reconcile();
+  // A peer with the greater name dials us: wait a little for it first.
+  void defer_if_peer_dials(const std::string& node, Peer& peer);
   void schedule(std::chrono::steady_clock::time_point when);
   void connect(const std::string& node);
   void on_connected(const std::string& node, Result<void> result);

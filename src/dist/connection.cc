@@ -12,6 +12,7 @@
 #include "dist/control_message.h"
 #include "dist/flags.h"
 #include "dist/frame_stream.h"
+#include "dist/tick_plan.h"
 #include "dist/wire.h"
 
 namespace beamlink::dist {
@@ -72,6 +73,21 @@ Clock::time_point at(Clock::rep rep) {
 
 // A gather write still in flight after this long is blocked on the peer.
 constexpr milliseconds kBlockedWrite{5};
+
+// Ticks every liveness_probe while probing (Erlang's ticktime / intensity
+// when not, or when that is shorter); a peer silent for 1.2 probe periods
+// (it missed a tick) is probed.
+TickPlan tick_plan(const ConnectionConfig& config) {
+  const unsigned intensity = std::max(config.tick_intensity, 1u);
+  const milliseconds tick_interval =
+      std::max(milliseconds(1), config.ticktime / static_cast<int>(intensity));
+  const bool probing = config.liveness_probe.count() > 0;
+  TickPlan plan;
+  plan.tick_period = probing ? std::min(config.liveness_probe, tick_interval) : tick_interval;
+  plan.probe_after =
+      probing ? config.liveness_probe + config.liveness_probe / 5 : Clock::duration::zero();
+  return plan;
+}
 
 FailureDetectorOptions detector_options(const ConnectionConfig& config) {
   FailureDetectorOptions options;
@@ -595,11 +611,8 @@ void ConnectionImpl::send_probe() {
 Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration stall) {
   if (closed()) return Clock::time_point::max();
   stats_.checks.fetch_add(1, std::memory_order_relaxed);
-  const auto period = std::max(config_.check_period, milliseconds(1));
-  const unsigned intensity = std::max(config_.tick_intensity, 1u);
-  const milliseconds tick_interval =
-      std::max(milliseconds(1), config_.ticktime / static_cast<int>(intensity));
   const bool probing = config_.liveness_probe.count() > 0;
+  const TickPlan plan = tick_plan(config_);
 
   // What we heard, and when we could not have.
   const Clock::rep last_byte = last_byte_at_.load(std::memory_order_relaxed);
@@ -633,23 +646,27 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
           " ms");
     return Clock::time_point::max();
   }
-  if (probing && silence >= config_.liveness_probe && now - last_probe_ >= config_.liveness_probe) {
+  if (probing && silence >= plan.probe_after && now - last_probe_ >= plan.probe_after) {
     last_probe_ = now;
     send_probe();
   }
   inline_armed_.store(true, std::memory_order_relaxed);
-  // While probing, tick when we have been quiet for liveness_probe less a
-  // slot: a beamlink peer then hears from us before it would probe us.
-  const auto quiet_limit =
-      probing
-          ? std::min<Clock::duration>(
-                tick_interval, std::max<Clock::duration>(config_.liveness_probe - period, period))
-          : Clock::duration(tick_interval);
-  const Clock::time_point written{Clock::duration(last_written_.load(std::memory_order_relaxed))};
-  // A slot's worth of slack: ticks go out at the slot where the limit falls.
-  if (now - written + period / 2 >= quiet_limit) send_tick();
-  return now +
-         (probing ? Clock::duration(period) : std::min<Clock::duration>(period, tick_interval));
+  Clock::time_point written{Clock::duration(last_written_.load(std::memory_order_relaxed))};
+  if (plan.tick_now(now, written)) {
+    send_tick();
+    written = now;
+  }
+  auto next = plan.next_check(now, written, silence, detector_.timeout(), last_probe_, quiet,
+                              config_.ticktime);
+  // The send timeout: due send_timeout after a write began to wait (or, if
+  // none waits, no later than send_timeout from now; this matters only when
+  // ticks are further apart than that, with probing off).
+  if (config_.send_timeout.count() > 0) {
+    const auto since = write_waiting_since_.load(std::memory_order_relaxed);
+    next = std::min(next, (since != 0 ? Clock::time_point(Clock::duration(since)) : now) +
+                              config_.send_timeout);
+  }
+  return next;
 }
 
 void ConnectionImpl::confirm_dead(Clock::rep heard, const std::string& reason) {

@@ -1,17 +1,19 @@
 // dist/connection.h - one live distribution connection: the owner of its
 // transport after the handshake.
 //
-// Threading: everything but send()/submit() runs on the connection's strand. The
-// reader coroutine reads into a FrameStream (frame_stream.h: memory grows
-// only with bytes that arrived, large frames are weighed against the
+// Threading: everything but send()/submit() runs on the connection's strand.
+// The reader coroutine reads into a FrameStream (frame_stream.h: memory
+// grows only with bytes that arrived, large frames are weighed against the
 // node's ReceiveBudget) and hands messages to the sink; a message over
 // max_message_size or the budget is discarded, logged once and counted,
 // and the connection stays up (dist_reader.h). The writer coroutine writes
-// what senders queued (see "Sending" below). The node's TickScheduler calls check() every slot: it
-// sends ticks and liveness probes and asks the FailureDetector whether the peer is dead (see
-// "Liveness" below and DistOptions in distribution.h). While probing is on, a tick also goes out
-// whenever nothing was written for liveness_probe less one slot, so a beamlink peer never needs to
-// probe us, and a peer flooding us still hears from us.
+// what senders queued (see "Sending" below). The node's TickScheduler calls
+// check() when something may be due (tick_plan.h, and the send timeout): it
+// sends ticks and liveness probes and asks the FailureDetector whether the
+// peer is dead (see "Liveness" below and DistOptions in distribution.h).
+// While probing is on, an idle direction ticks every liveness_probe, on a
+// grid shared by all connections, so a beamlink peer never needs to probe
+// us, and a peer flooding us still hears from us.
 //
 // Liveness: any bytes read prove the peer alive (the reader stamps each
 // read, not each completed frame: a 10 MiB message takes a while). The

@@ -29,20 +29,19 @@ Logger safe_logger(Logger inner, std::shared_ptr<std::atomic<uint64_t>> failures
   };
 }
 
-// The scheduler's slot: a quarter of liveness_probe while probing (a silent
-// peer is then dropped within a quarter probe of its timeout), else a
-// quarter of the tick interval; at most a quarter of the send timeout.
+// The scheduler's slot, the granularity its deadlines are rounded up to: a
+// twentieth of the tick period (liveness_probe while probing). Fine enough
+// that a silent peer's verdict is barely late; coarse enough that deadlines
+// a few milliseconds apart (the peers' ticks arriving) share one wake-up.
 std::chrono::milliseconds check_period_for(const DistOptions& options) {
   using std::chrono::milliseconds;
   const unsigned intensity = std::max(options.tick_intensity, 1u);
   const milliseconds tick_interval =
       std::max(milliseconds(1), options.ticktime / static_cast<int>(intensity));
-  milliseconds base = options.liveness_probe.count() > 0
-                          ? std::min(options.liveness_probe, tick_interval)
-                          : tick_interval;
-  // The send timeout is checked in the same rounds.
-  if (options.send_timeout.count() > 0) base = std::min(base, options.send_timeout);
-  return std::max(milliseconds(5), base / 4);
+  const milliseconds base = options.liveness_probe.count() > 0
+                                ? std::min(options.liveness_probe, tick_interval)
+                                : tick_interval;
+  return std::max(milliseconds(1), base / 20);
 }
 
 }  // namespace

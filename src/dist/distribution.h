@@ -167,8 +167,11 @@ struct DistOptions {
   // timeout that grows (up to ticktime) for a connection whose arrivals
   // have been irregular; silence while we were not reading, our writes were
   // blocked or our process stalled is not counted (failure_detector.h).
-  // One TickScheduler per Distribution checks every connection each
-  // quarter of liveness_probe. Zero disables probing.
+  // An idle connection ticks every liveness_probe (beamlink peers then never
+  // need probing); a peer silent for 1.2 liveness_probe is probed. One
+  // TickScheduler per Distribution looks at a connection only when a tick,
+  // a probe or a verdict may be due (dist/tick_plan.h). Zero disables
+  // probing.
   std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(1000)};
   std::chrono::milliseconds liveness_timeout{std::chrono::milliseconds(1500)};
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};  // net_setuptime

@@ -27,7 +27,7 @@ uint8_t half_byte(std::span<const uint8_t> flags, size_t index) {
 }  // namespace
 
 const Atom* AtomCache::slot(size_t slot) const {
-  return slot < kAtomCacheSize && filled_[slot] ? &atoms_[slot] : nullptr;
+  return slots_ && slot < kAtomCacheSize && slots_->filled[slot] ? &slots_->atoms[slot] : nullptr;
 }
 
 Result<AtomCache::Header> AtomCache::read(std::span<const uint8_t> data) {
@@ -93,9 +93,10 @@ Result<AtomCache::Header> AtomCache::read(std::span<const uint8_t> data) {
     updates.emplace_back(slot, header.refs.atoms.size());
     header.refs.atoms.emplace_back(std::string(name));
   }
+  if (!updates.empty() && !slots_) slots_ = std::make_unique<Slots>();
   for (const auto& [slot, index] : updates) {
-    atoms_[slot] = header.refs.atoms[index];
-    filled_[slot] = true;
+    slots_->atoms[slot] = header.refs.atoms[index];
+    slots_->filled[slot] = true;
   }
   header.consumed = in.consumed();
   return header;

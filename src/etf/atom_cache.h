@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,8 +55,14 @@ class AtomCache {
   const Atom* slot(size_t slot) const;
 
  private:
-  std::array<Atom, kAtomCacheSize> atoms_;
-  std::array<bool, kAtomCacheSize> filled_{};
+  struct Slots {
+    std::array<Atom, kAtomCacheSize> atoms;
+    std::array<bool, kAtomCacheSize> filled{};
+  };
+  // Allocated by the first header with a new entry: a connection whose peer
+  // never uses the cache (beamlink peers do not) saves its 66 KB, which a
+  // 64-node mesh paid 63 times per node, touching every page at connect.
+  std::unique_ptr<Slots> slots_;
 };
 
 // The AtomRefIndex for one outgoing message: atom -> header reference index.

@@ -64,6 +64,7 @@ class ReconcilerTest : public ::testing::Test {
     options_.backoff_max = 200ms;
     options_.jitter = 0;
     options_.resync_interval = 50ms;
+    adjust(options_);
     reconciler_ = std::make_unique<Reconciler>(
         io_, pool_, net_.hooks(), options_, "me@h",
         [this](LogLevel, std::string_view topology, std::string_view message) {
@@ -72,6 +73,7 @@ class ReconcilerTest : public ::testing::Test {
         });
     thread_ = std::thread([this] { io_.run(); });
   }
+  virtual void adjust(ReconcilerOptions&) {}
   void TearDown() override {
     on_io([this] { reconciler_->stop(); });
     pool_.stop();
@@ -252,6 +254,46 @@ TEST_F(ReconcilerTest, ResyncNoticesDropsWithoutEvents) {
     net_.connected.erase("a@h");  // dropped, no event
   }
   ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h"); }, 1s));
+}
+
+// Dial races: of two nodes that want each other, the greater name ("zz" >
+// "me") dials; we wait backoff_initial for its connection.
+TEST_F(ReconcilerTest, TheSmallerNameDialsAfterAllWhenTheGreaterOneDoesNot) {
+  const auto started = Clock::now();
+  start_with("static", true, {"zz@h"});
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("zz@h"); }));
+  std::lock_guard lock(net_.mutex);
+  ASSERT_EQ(net_.attempts["zz@h"].size(), 1u);
+  EXPECT_GE(net_.attempts["zz@h"][0] - started, options_.backoff_initial);
+}
+
+class DialRaceTest : public ReconcilerTest {
+ protected:
+  void adjust(ReconcilerOptions& options) override {
+    options.backoff_initial = 10s;  // the greater node surely dials first
+    options.backoff_max = 20s;
+  }
+};
+
+TEST_F(DialRaceTest, TheSmallerNameWaitsForTheGreaterOnesConnection) {
+  start_with("static", true, {"aa@h", "zz@h"});
+  // "aa" < "me": we dial it at once; "zz" > "me": it dials us.
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("aa@h"); }));
+  EXPECT_EQ(net_.attempt_count("zz@h"), 0u);
+  {
+    std::lock_guard lock(net_.mutex);
+    net_.connected.insert("zz@h");  // its connection arrives
+  }
+  on_io([&] { reconciler_->node_up("zz@h"); });
+  // After it drops, it redials us: we wait again rather than race it.
+  {
+    std::lock_guard lock(net_.mutex);
+    net_.connected.erase("zz@h");
+  }
+  on_io([&] { reconciler_->node_down("zz@h", "connection_closed"); });
+  on_io([] {});
+  EXPECT_EQ(net_.attempt_count("zz@h"), 0u);
+  // Without the wait (before), both dialled: "zz" was attempted at once.
 }
 
 }  // namespace

@@ -43,7 +43,10 @@ Term Locker::lock_id_with(const Pid& his_locker) const {
 }
 
 std::chrono::milliseconds Locker::next_timeout() {
-  if (others_.empty()) return kPoll;
+  // Nothing to lock with: sleep until a message (as OTP's locker waits with
+  // `after infinity`); stop() ends the wait with an exit signal. A poll here
+  // cost every idle node ten wake-ups a second.
+  if (others_.empty()) return kInfinity;
   if (just_synced_) return std::chrono::milliseconds(0);
   // First tries come soon (we start the lock rather than wait for the
   // peer's 1-3 s timer); after failures, global's spacing.

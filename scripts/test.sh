@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is needed, builds with warnings
-# as errors, checks formatting, runs every test (unit and real-peer), then
-# runs the unit tests again under AddressSanitizer and UBSan. Prints how
+# as errors, checks formatting, runs every test (unit and real-peer),
+# installs the build and builds examples/hello_node against the installed
+# package and the .deb, then runs the unit tests again under
+# AddressSanitizer and UBSan. Prints how
 # long each stage took (docs/development.md keeps the figures).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,10 +34,18 @@ bash scripts/build.sh "$root/build/ci" -DBEAMLINK_WERROR=ON
 stage "tests"
 (cd build/ci && ctest --output-on-failure -j "$(nproc)" --timeout 300)
 
-# Only the unit tests run under the sanitizers, so only they are built.
+stage "install, build examples/hello_node against it (CMake, pkg-config)"
+bash scripts/install-test.sh "$root/build/ci"
+
+stage "Debian packages (cpack), build examples/hello_node against them"
+bash scripts/deb-test.sh "$root/build/ci"
+
+# Only the unit tests run under the sanitizers, so only they are built:
+# the module libraries and the unit-test binaries (no integration tests,
+# benchmarks, CLI, worker, or installable libbeamlink).
 stage "build (address + undefined sanitizers, unit tests)"
 bash scripts/build.sh "$root/build/asan" -DBEAMLINK_WERROR=ON -DBEAMLINK_SANITIZE=ON \
-  -DBEAMLINK_BENCH=OFF -DBEAMLINK_INTEGRATION_TESTS=OFF
+  -DBEAMLINK_BENCH=OFF -DBEAMLINK_INTEGRATION_TESTS=OFF -DBEAMLINK_APPS=OFF -DBEAMLINK_INSTALL=OFF
 
 stage "unit tests under sanitizers"
 (cd build/asan && ctest --output-on-failure -j "$(nproc)" --timeout 600 -L unit)

@@ -1,0 +1,79 @@
+// hello_node: a beamlink node whose process `hello` answers {From, Msg}
+// with {hello, ThisNode, Msg}, as an Erlang process would.
+//
+//   hello_node NAME COOKIE        serve until SIGINT or SIGTERM
+//   hello_node NAME COOKIE PEER   ask PEER's `hello` once, print the answer
+//
+// It registers with EPMD (`epmd -daemon`, or `beamlink epmd`) on
+// ERL_EPMD_PORT (default 4369). From Erlang:
+//   {hello, 'server@127.0.0.1'} ! {self(), hi}, flush().
+#include <beamlink/node.h>
+#include <beamlink/term_text.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+using namespace beamlink;
+using namespace std::chrono_literals;
+
+static int ask(Node& node, const std::string& peer) {
+  // The peer may still be starting: ping for up to 10 s.
+  for (int attempt = 0; attempt < 20 && !node.ping(peer, 500ms); ++attempt) {
+  }
+  auto me = node.spawn();
+  if (!me) return 1;
+  me->send("hello", peer, Term::tuple({me->pid(), Term::atom("world")}));
+  auto answer = me->receive(5s);
+  if (!answer) {
+    std::fprintf(stderr, "hello_node: no answer from %s\n", peer.c_str());
+    return 1;
+  }
+  std::printf("%s\n", format_term(*answer).c_str());
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: hello_node NAME COOKIE [PEER]\n");
+    return 2;
+  }
+  // Signals go to sigwait below, not to the node's threads.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  NodeOptions options;
+  options.name = argv[1];
+  options.cookie = argv[2];
+  options.listen_address = "127.0.0.1";  // "0.0.0.0" to accept other hosts
+  auto node = Node::start(options);
+  if (!node) {
+    std::fprintf(stderr, "hello_node: %s\n", node.error().to_string().c_str());
+    return 1;
+  }
+  const std::string name = (*node)->name();
+  auto hello = (*node)->spawn_handler(
+      [name](Process& self, Term message) {
+        const Term* from = message.element(0);
+        const Term* body = message.element(1);
+        if (from != nullptr && body != nullptr && from->is<Pid>()) {
+          self.send(from->as<Pid>(), Term::tuple({Term::atom("hello"), Term::atom(name), *body}));
+        }
+      },
+      SpawnOptions{.register_as = "hello"});
+  if (!hello) {
+    std::fprintf(stderr, "hello_node: %s\n", hello.error().to_string().c_str());
+    return 1;
+  }
+  if (argc == 4) return ask(**node, argv[3]);
+
+  std::printf("%s is up\n", name.c_str());
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  return 0;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the Debian packages with CPack from a build directory, checks
+# their contents and that their Depends are installed here, unpacks them
+# into a temporary root (dpkg-deb -x: nothing is installed into the
+# system) and builds examples/hello_node against that root with CMake and
+# with pkg-config; both binaries must run and answer.
+# Usage: scripts/deb-test.sh [BUILD_DIR] (default build/ci)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(realpath "${1:-$root/build/ci}")
+work=$(mktemp -d /tmp/beamlink-deb-test.XXXXXX)
+source "$root/scripts/lib/hello_node.sh"
+trap 'hello_cleanup; rm -rf "$work"' EXIT
+
+(cd "$build" && cpack -G DEB -B "$work/debs" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; exit 1; }
+debs=("$work"/debs/*.deb)
+((${#debs[@]} == 2)) || { echo "expected 2 packages, got: ${debs[*]}" >&2; exit 1; }
+for deb in "${debs[@]}"; do
+  echo "$(basename "$deb"): $(du -k "$deb" | cut -f1) KiB; Depends: $(dpkg-deb -f "$deb" Depends)"
+  # Every dependency but beamlink itself must be an installed package.
+  dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' |
+    while read -r package; do
+      [[ -z $package || $package == beamlink ]] && continue
+      dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+        { echo "$(basename "$deb") depends on $package, which is not installed" >&2; exit 1; }
+    done
+  # Headers only under usr/include/beamlink/.
+  if dpkg-deb -c "$deb" | awk '{print $6}' | grep '^\./usr/include/.*\.h$' | grep -v '^\./usr/include/beamlink/'; then
+    echo "$(basename "$deb") ships headers outside usr/include/beamlink" >&2
+    exit 1
+  fi
+  dpkg-deb -x "$deb" "$work/root"
+done
+[[ $(dpkg-deb -f "$work"/debs/beamlink-dev_*.deb Depends) == *"beamlink (= "* ]] ||
+  { echo "beamlink-dev does not depend on its beamlink" >&2; exit 1; }
+
+usr=$work/root/usr
+libdir=$(dirname "$(find "$usr" -name 'libbeamlink.so' | head -1)")
+pcdir=$(dirname "$(find "$usr" -name beamlink.pc | head -1)")
+hello_start_epmd "$usr/bin/beamlink"
+hello_build_cmake "$usr" "$work/cmake"
+hello_check_linkage "$work/cmake/hello_node" shared "$libdir"
+hello_run "$work/cmake/hello_node" deb_cmake
+hello_build_pkgconfig "$pcdir" "$work/pc" shared
+hello_check_linkage "$work/pc/hello_node" shared "$libdir"
+hello_run "$work/pc/hello_node" deb_pc
+echo "deb test passed"

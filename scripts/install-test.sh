@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs beamlink from a build directory into a temporary prefix
+# (`cmake --install`) and builds examples/hello_node out of tree against
+# it: with CMake's find_package (shared and static library) and with
+# pkg-config (shared and static); each binary must run, cluster with a
+# second copy and answer. Also checks that only include/beamlink/ is
+# installed as API and that its headers compile on their own.
+# Usage: scripts/install-test.sh [BUILD_DIR] (default build/ci)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(realpath "${1:-$root/build/ci}")
+work=$(mktemp -d /tmp/beamlink-install-test.XXXXXX)
+source "$root/scripts/lib/hello_node.sh"
+trap 'hello_cleanup; rm -rf "$work"' EXIT
+
+prefix=$work/prefix
+cmake --install "$build" --prefix "$prefix" >/dev/null
+libdir=$(dirname "$(find "$prefix" -name 'libbeamlink.so' | head -1)")
+pcdir=$(dirname "$(find "$prefix" -name beamlink.pc | head -1)")
+
+# The installed API is include/beamlink/*.h, nothing from src/.
+unexpected=$(cd "$prefix/include" && find . -type f ! -path './beamlink/*.h')
+[[ -z $unexpected ]] || { echo "installed headers outside include/beamlink: $unexpected" >&2; exit 1; }
+for h in "$prefix"/include/beamlink/*.h; do echo "#include <beamlink/$(basename "$h")>"; done >"$work/all_headers.cc"
+# shellcheck disable=SC2046
+c++ -std=c++23 -fsyntax-only -Wall -Wextra -Werror $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags beamlink) \
+  "$work/all_headers.cc"
+echo "public headers compile alone against the prefix"
+
+soname=$(readelf -d "$libdir/libbeamlink.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+echo "installed: $(cd "$prefix" && find . -type f -o -type l | sort | grep -v '/include/' | tr '\n' ' ')"
+echo "SONAME: $soname"
+[[ -n $soname ]] || { echo "libbeamlink.so has no SONAME" >&2; exit 1; }
+
+hello_start_epmd "$prefix/bin/beamlink"
+hello_build_cmake "$prefix" "$work/cmake-shared"
+hello_check_linkage "$work/cmake-shared/hello_node" shared "$libdir"
+hello_run "$work/cmake-shared/hello_node" cmake_shared
+hello_build_cmake "$prefix" "$work/cmake-static" -DBEAMLINK_USE_STATIC_LIBS=ON
+hello_check_linkage "$work/cmake-static/hello_node" static "$libdir"
+hello_run "$work/cmake-static/hello_node" cmake_static
+hello_build_pkgconfig "$pcdir" "$work/pc-shared" shared
+hello_check_linkage "$work/pc-shared/hello_node" shared "$libdir"
+hello_run "$work/pc-shared/hello_node" pc_shared
+hello_build_pkgconfig "$pcdir" "$work/pc-static" static
+hello_check_linkage "$work/pc-static/hello_node" static "$libdir"
+hello_run "$work/pc-static/hello_node" pc_static
+echo "install test passed"

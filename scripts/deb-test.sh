@@ -8,9 +8,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath "${1:-$root/build/ci}")
-work=$(mktemp -d /tmp/beamlink-deb-test.XXXXXX)
 source "$root/scripts/lib/hello_node.sh"
-trap 'hello_cleanup; rm -rf "$work"' EXIT
+hello_begin deb-test  # $work, removed on exit
 
 (cd "$build" && cpack -G DEB -B "$work/debs" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; exit 1; }
 debs=("$work"/debs/*.deb)

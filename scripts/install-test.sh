@@ -9,9 +9,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath "${1:-$root/build/ci}")
-work=$(mktemp -d /tmp/beamlink-install-test.XXXXXX)
 source "$root/scripts/lib/hello_node.sh"
-trap 'hello_cleanup; rm -rf "$work"' EXIT
+hello_begin install-test  # $work, removed on exit
 
 prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null

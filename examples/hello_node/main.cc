@@ -14,13 +14,16 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 using namespace beamlink;
 using namespace std::chrono_literals;
 
 static int ask(Node& node, const std::string& peer) {
-  // The peer may still be starting: ping for up to 10 s.
-  for (int attempt = 0; attempt < 20 && !node.ping(peer, 500ms); ++attempt) {
+  // The peer may still be starting: try for up to 10 s.
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!node.ping(peer, 1s) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(200ms);
   }
   auto me = node.spawn();
   if (!me) return 1;
@@ -65,10 +68,7 @@ int main(int argc, char** argv) {
         }
       },
       SpawnOptions{.register_as = "hello"});
-  if (!hello) {
-    std::fprintf(stderr, "hello_node: %s\n", hello.error().to_string().c_str());
-    return 1;
-  }
+  if (!hello) return 1;
   if (argc == 4) return ask(**node, argv[3]);
 
   std::printf("%s is up\n", name.c_str());

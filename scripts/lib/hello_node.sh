@@ -1,5 +1,6 @@
+# shellcheck shell=bash disable=SC2154 # $root comes from the sourcing script
 # Shared by scripts/install-test.sh and scripts/deb-test.sh (sourced, with
-# $root and $work set): builds examples/hello_node out of tree against an
+# $root set): builds examples/hello_node out of tree against an
 # installed beamlink, with CMake or with pkg-config, and runs two copies of
 # it (a server and a client that asks it once) on loopback with their own
 # EPMD port and node names.
@@ -10,6 +11,13 @@ hello_cleanup() {
   for pid in "${hello_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${hello_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   hello_pids=()
+}
+
+# hello_begin NAME: a scratch directory $work; on exit, the processes
+# started here are stopped and $work is removed.
+hello_begin() {
+  work=$(mktemp -d "/tmp/beamlink-$1.XXXXXX")
+  trap 'hello_cleanup; rm -rf "$work"' EXIT
 }
 
 # hello_build_cmake PREFIX OUT [cmake args...]: find_package(beamlink CONFIG).
@@ -57,7 +65,7 @@ hello_start_epmd() {
   for attempt in 1 2 3 4 5; do
     port=$((30000 + RANDOM % 20000))
     "$cli" epmd --address 127.0.0.1 --port "$port" 2>"$work/epmd.log" &
-    hello_pids+=($!)
+    hello_pids+=("$!")
     for _ in $(seq 50); do
       if "$cli" names 127.0.0.1 --port "$port" --timeout 200 >/dev/null 2>&1; then
         export ERL_EPMD_PORT=$port
@@ -79,7 +87,13 @@ hello_run() {
   client=hello_cli_${tag}_$$@127.0.0.1
   "$bin" "$server" "$cookie" >"$work/$tag-server.log" 2>&1 &
   local server_pid=$!
-  hello_pids+=($server_pid)
+  hello_pids+=("$server_pid")
+  # Up to 30 s for the server to say it is up (or to fail).
+  for _ in $(seq 300); do
+    grep -q ' is up$' "$work/$tag-server.log" && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
   answer=$(timeout 60 "$bin" "$client" "$cookie" "$server" 2>"$work/$tag-client.log") || true
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true

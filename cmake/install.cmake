@@ -62,6 +62,12 @@ install(TARGETS beamlink_shared EXPORT beamlinkTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT dev)
 install(TARGETS beamlink_static EXPORT beamlinkTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
+# `cmake --install --strip` and CPack strip executables and shared
+# libraries only; the static library's debug sections are most of its size.
+install(CODE "if(CMAKE_INSTALL_DO_STRIP)
+  execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug
+    \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/$<TARGET_FILE_NAME:beamlink_static>\")
+endif()" COMPONENT dev)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/beamlink
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev FILES_MATCHING PATTERN "*.h")
 install(EXPORT beamlinkTargets NAMESPACE beamlink:: DESTINATION ${BEAMLINK_CMAKE_DIR}

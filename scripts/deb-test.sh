@@ -2,8 +2,9 @@
 # Builds the Debian packages with CPack from a build directory, checks
 # their contents and that their Depends are installed here, unpacks them
 # into a temporary root (dpkg-deb -x: nothing is installed into the
-# system) and builds examples/hello_node against that root with CMake and
-# with pkg-config; both binaries must run and answer.
+# system) and builds examples/hello_node against that root with CMake
+# (shared and static library) and with pkg-config; each binary must run
+# and answer.
 # Usage: scripts/deb-test.sh [BUILD_DIR] (default build/ci)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +41,9 @@ hello_start_epmd "$usr/bin/beamlink"
 hello_build_cmake "$usr" "$work/cmake"
 hello_check_linkage "$work/cmake/hello_node" shared "$libdir"
 hello_run "$work/cmake/hello_node" deb_cmake
+hello_build_cmake "$usr" "$work/cmake-static" -DBEAMLINK_USE_STATIC_LIBS=ON
+hello_check_linkage "$work/cmake-static/hello_node" static "$libdir"
+hello_run "$work/cmake-static/hello_node" deb_cmake_static
 hello_build_pkgconfig "$pcdir" "$work/pc" shared
 hello_check_linkage "$work/pc/hello_node" shared "$libdir"
 hello_run "$work/pc/hello_node" deb_pc

@@ -90,7 +90,7 @@ hello_run() {
   hello_pids+=("$server_pid")
   # Up to 30 s for the server to say it is up (or to fail).
   for _ in $(seq 300); do
-    grep -q ' is up$' "$work/$tag-server.log" && break
+    grep -qs ' is up$' "$work/$tag-server.log" && break
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
   done

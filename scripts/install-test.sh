@@ -4,7 +4,8 @@
 # it: with CMake's find_package (shared and static library) and with
 # pkg-config (shared and static); each binary must run, cluster with a
 # second copy and answer. Also checks that only include/beamlink/ is
-# installed as API and that its headers compile on their own.
+# installed as API and compiles without the sources (no private header
+# leaks into it), and the SONAME (CHANGELOG.md: MAJOR.MINOR below 1.0).
 # Usage: scripts/install-test.sh [BUILD_DIR] (default build/ci)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,12 +25,14 @@ for h in "$prefix"/include/beamlink/*.h; do echo "#include <beamlink/$(basename 
 # shellcheck disable=SC2046
 c++ -std=c++23 -fsyntax-only -Wall -Wextra -Werror $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags beamlink) \
   "$work/all_headers.cc"
-echo "public headers compile alone against the prefix"
+echo "the public headers compile against the prefix (one file including them all)"
 
 soname=$(readelf -d "$libdir/libbeamlink.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 echo "installed: $(cd "$prefix" && find . -type f -o -type l | sort | grep -v '/include/' | tr '\n' ' ')"
-echo "SONAME: $soname"
-[[ -n $soname ]] || { echo "libbeamlink.so has no SONAME" >&2; exit 1; }
+version=$(PKG_CONFIG_PATH=$pcdir pkg-config --modversion beamlink)
+if [[ $version == 0.* ]]; then expected=libbeamlink.so.${version%.*}; else expected=libbeamlink.so.${version%%.*}; fi
+echo "version $version, SONAME $soname"
+[[ $soname == "$expected" ]] || { echo "SONAME '$soname', expected $expected" >&2; exit 1; }
 
 hello_start_epmd "$prefix/bin/beamlink"
 hello_build_cmake "$prefix" "$work/cmake-shared"

@@ -3,8 +3,8 @@
 # as errors, checks formatting, runs every test (unit and real-peer),
 # installs the build and builds examples/hello_node against the installed
 # package and the .deb, then runs the unit tests again under
-# AddressSanitizer and UBSan. Prints how
-# long each stage took (docs/development.md keeps the figures).
+# AddressSanitizer and UBSan. Prints how long each stage took
+# (docs/development.md keeps the figures).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -62,12 +62,12 @@ struct ProcView {
 
 struct ControlHeader {
   int64_t op = 0;
-  PidView from;  // all but SEND and SEND_TT (their Unused), and MONITOR_P_EXIT (proc)
-  PidView to;    // SEND*, LINK, UNLINK*, *EXIT*
+  PidView from;              // all but SEND and SEND_TT (their Unused), and MONITOR_P_EXIT (proc)
+  PidView to;                // SEND*, LINK, UNLINK*, *EXIT*
   std::string_view to_name;  // REG_SEND, REG_SEND_TT
-  ProcView proc;  // MONITOR_P, DEMONITOR_P: ToProc; *MONITOR_P_EXIT: FromProc
-  RefView ref;    // ALIAS_SEND*: the alias; *MONITOR_P*, DEMONITOR_P: the monitor
-  uint64_t unlink_id = 0;  // UNLINK_ID, UNLINK_ID_ACK
+  ProcView proc;             // MONITOR_P, DEMONITOR_P: ToProc; *MONITOR_P_EXIT: FromProc
+  RefView ref;               // ALIAS_SEND*: the alias; *MONITOR_P*, DEMONITOR_P: the monitor
+  uint64_t unlink_id = 0;    // UNLINK_ID, UNLINK_ID_ACK
   std::optional<Term> trace_token;  // the _TT forms
   std::optional<Term> reason;       // EXIT, EXIT2, EXIT_TT, EXIT2_TT, MONITOR_P_EXIT
   // The unused element of SEND/SEND_TT and REG_SEND (usually ''), kept only

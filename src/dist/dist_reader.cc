@@ -215,8 +215,7 @@ Result<bool> DistReader::read(std::span<const uint8_t> frame, DistMessage& out) 
   auto header = cache_.read(frame.subspan(2));
   if (!header) return within("DIST_HEADER", "atom cache", header.error());
   frame_refs_ = std::move(header->refs);  // a typed header may view its atoms
-  return decode_terms(frame.subspan(2 + header->consumed), &frame_refs_, false, "DIST_HEADER",
-                      out);
+  return decode_terms(frame.subspan(2 + header->consumed), &frame_refs_, false, "DIST_HEADER", out);
 }
 
 Result<bool> DistReader::read_fragment(std::span<const uint8_t> frame, const Head& head,
@@ -274,8 +273,9 @@ Result<bool> DistReader::read_fragment(std::span<const uint8_t> frame, const Hea
     // just the control message, and parse that again (small next to the
     // data that made the message worth fragmenting).
     completed_refs_ = std::move(complete.refs);
-    completed_control_.assign(complete.data.begin(),
-                              complete.data.begin() + static_cast<std::ptrdiff_t>(out.header.consumed));
+    completed_control_.assign(
+        complete.data.begin(),
+        complete.data.begin() + static_cast<std::ptrdiff_t>(out.header.consumed));
     etf::DecodeOptions options;
     options.limits = decode_limits_;
     options.atom_refs = &completed_refs_;
@@ -327,8 +327,8 @@ Result<bool> DistReader::decode_terms(std::span<const uint8_t> data, const etf::
   // Term decoder then reports) is decoded as a Term.
   out.typed = false;
   const size_t start = versioned ? 1 : 0;
-  if (!versioned || (data.size() > 1 && data[0] == etf::VERSION_MAGIC &&
-                     data[1] != etf::COMPRESSED)) {
+  if (!versioned ||
+      (data.size() > 1 && data[0] == etf::VERSION_MAGIC && data[1] != etf::COMPRESSED)) {
     auto parsed = parse_control(data.subspan(start), options, out.header);
     if (!parsed && parsed.error().code == Errc::limit_exceeded) return failed(parsed.error());
     if (parsed && *parsed) {

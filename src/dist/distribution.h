@@ -130,8 +130,8 @@ class DistSink {
   // (control_header.h): the data path's. The header's views are valid only
   // during the call. The default builds the control tuple and calls
   // deliver().
-  virtual void deliver_header(const std::shared_ptr<Connection>& from,
-                              const ControlHeader& header, std::optional<Term> payload) {
+  virtual void deliver_header(const std::shared_ptr<Connection>& from, const ControlHeader& header,
+                              std::optional<Term> payload) {
     deliver(from, header.to_term(), std::move(payload));
   }
   virtual void connection_down(const std::shared_ptr<Connection>& connection,

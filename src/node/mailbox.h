@@ -68,10 +68,10 @@ class Mailbox {
   void wake();
 
   struct BatchResult {
-    size_t accepted = 0;    // queued, or handed to `waiter`
-    size_t full = 0;        // refused for the limit, as push does one by one
-    bool closed = false;    // all refused: the mailbox is closed
-    bool schedule = false;  // handler mode: the caller must schedule a drain
+    size_t accepted = 0;             // queued, or handed to `waiter`
+    size_t full = 0;                 // refused for the limit, as push does one by one
+    bool closed = false;             // all refused: the mailbox is closed
+    bool schedule = false;           // handler mode: the caller must schedule a drain
     Process::ReceiveHandler waiter;  // as PushResult's, with the first message
     std::optional<Term> message;
   };

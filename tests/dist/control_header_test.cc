@@ -140,8 +140,7 @@ TEST(ControlHeaderTest, AtomCacheReferencesAndOldPidForms) {
   refs.atoms = {Atom("b@host"), Atom("bench_rx")};
   // {6, <a@host.70.1>, '', ref 1}: REG_SEND with the name from the cache;
   // the pid is PID_EXT (one-byte creation) with its node from the cache.
-  const Bytes bytes{104, 4,  97, 6,  103, 82, 0, 0, 0, 0, 70, 0, 0, 0, 1, 3,
-                    119, 0,  82, 1};
+  const Bytes bytes{104, 4, 97, 6, 103, 82, 0, 0, 0, 0, 70, 0, 0, 0, 1, 3, 119, 0, 82, 1};
   ControlHeader header;
   auto parsed = parse(bytes, header, &refs);
   ASSERT_TRUE(parsed) << parsed.error().to_string();
@@ -169,14 +168,14 @@ TEST(ControlHeaderTest, OtherOperationsAndShapesAreLeftToTheTermDecoder) {
                    Term::tuple({Term::atom("m"), Term::atom("f"), Term(0)}), Term::nil()}),
       Term::tuple({Term(NODE_LINK)}),
       Term::tuple({Term(GROUP_LEADER), kFrom, kTo}),
-      Term::tuple({Term(SEND), Term::atom(""), Term::atom("x")}),      // to a name
-      Term::tuple({Term(SEND), Term::atom(""), kTo, Term(1)}),         // arity
-      Term::tuple({Term(LINK), kFrom, Term::atom("x")}),               // not a pid
-      Term::tuple({Term(UNLINK_ID), Term(-1), kFrom, kTo}),            // negative id
-      Term::tuple({Term(MONITOR_P), kFrom, Term(1), kRef}),            // not a process
-      Term::tuple({Term(ALIAS_SEND), kFrom, kFrom}),                   // not a reference
-      Term::tuple({Term(int64_t{1000}), kFrom, kTo}),                  // op as INTEGER_EXT
-      Term::list({Term(SEND)}),                                        // not a tuple
+      Term::tuple({Term(SEND), Term::atom(""), Term::atom("x")}),  // to a name
+      Term::tuple({Term(SEND), Term::atom(""), kTo, Term(1)}),     // arity
+      Term::tuple({Term(LINK), kFrom, Term::atom("x")}),           // not a pid
+      Term::tuple({Term(UNLINK_ID), Term(-1), kFrom, kTo}),        // negative id
+      Term::tuple({Term(MONITOR_P), kFrom, Term(1), kRef}),        // not a process
+      Term::tuple({Term(ALIAS_SEND), kFrom, kFrom}),               // not a reference
+      Term::tuple({Term(int64_t{1000}), kFrom, kTo}),              // op as INTEGER_EXT
+      Term::list({Term(SEND)}),                                    // not a tuple
   };
   for (const Term& control : others) {
     SCOPED_TRACE(name_of(control));

@@ -348,7 +348,8 @@ TEST(DistReaderTest, TheDataPathsControlMessagesArriveAsTypedHeaders) {
   const Bytes data = concat({unversioned(control), unversioned(payload)});
 
   DistReader reader;
-  auto whole = read_one(reader, concat({{131, 68, 0}, data}));
+  const Bytes frame = concat({{131, 68, 0}, data});  // the header views it
+  auto whole = read_one(reader, frame);
   ASSERT_TRUE(whole && *whole);
   EXPECT_TRUE((*whole)->typed);
   EXPECT_EQ((*whole)->header.to.node, "receiver@host");
@@ -359,16 +360,16 @@ TEST(DistReaderTest, TheDataPathsControlMessagesArriveAsTypedHeaders) {
   const Bytes rest(data.begin() + 500, data.end());
   DistMessage message;
   {
-    const Bytes frame = frag(69, 5, 2, first);
-    auto done = reader.read(frame, message);
+    const Bytes first_frame = frag(69, 5, 2, first);
+    auto done = reader.read(first_frame, message);
     ASSERT_TRUE(done);
     EXPECT_FALSE(*done);
   }
   {
-    const Bytes frame = frag(70, 5, 1, rest);
-    auto done = reader.read(frame, message);
+    const Bytes last_frame = frag(70, 5, 1, rest);
+    auto done = reader.read(last_frame, message);
     ASSERT_TRUE(done && *done);
-  }
+  }  // both frames are gone: the header views the reader's copy
   EXPECT_TRUE(message.typed);
   EXPECT_EQ(message.header.to.node, "receiver@host");
   EXPECT_EQ(message.control_term(), control);

@@ -138,8 +138,9 @@ class DistSink {
                                const std::string& reason) = 0;
   // Called on the same strand after the messages decoded from one read were
   // delivered (and before the connection waits for more): a sink may hold
-  // back the wake-ups of what deliver queued until then, so a burst read at
-  // once costs its receivers one wake-up, not one per message.
+  // back what deliver queued (the messages, or their wake-ups) until then,
+  // so a burst read at once costs each receiver one lock and one wake-up,
+  // not one per message.
   virtual void flush() {}
 };
 

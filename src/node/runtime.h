@@ -213,7 +213,8 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
                       const dist::ControlHeader& header, std::optional<Term> payload) override;
   void connection_down(const std::shared_ptr<dist::Connection>& connection,
                        const std::string& reason) override;
-  // Wakes the receivers whose wake-ups deliver held back.
+  // Pushes the remote messages deliver held back (one batch per mailbox)
+  // and wakes the receivers whose wake-ups it held back.
   void flush() override;
 
   // Runs a user callback (logger, event handler, rpc function, message

@@ -146,9 +146,6 @@ class Parser {
       }
       return true;
     }
-    bool ascii = true;  // node and process names nearly always are: no UTF-8 walk
-    for (uint8_t b : bytes) ascii = ascii && b < 0x80;
-    if (ascii && length <= kMaxAtomCodePoints) return true;
     const auto code_points = etf::utf8_code_points(out);
     if (!code_points) return malformed(at, "atom text is not valid UTF-8");
     if (*code_points > kMaxAtomCodePoints) {

@@ -570,6 +570,11 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
 }
 
 void ConnectionImpl::handle(DistMessage& message) {
+  if (message.typed) {
+    if (is_probe_reply(message.header)) return;
+    sink_.deliver_header(shared_from_this(), message.header, std::move(message.payload));
+    return;
+  }
   if (is_probe_reply(message.control)) return;
   sink_.deliver(shared_from_this(), std::move(message.control), std::move(message.payload));
 }
@@ -577,6 +582,15 @@ void ConnectionImpl::handle(DistMessage& message) {
 void ConnectionImpl::discarded(const std::string& reason) {
   stats_.messages_discarded.fetch_add(1, std::memory_order_relaxed);
   log(LogLevel::warning, "discarded a message from " + peer_.name + ": " + reason);
+}
+
+bool ConnectionImpl::is_probe_reply(const ControlHeader& header) const {
+  if (header.op != SEND && header.op != SEND_TT && header.op != SEND_SENDER &&
+      header.op != SEND_SENDER_TT) {
+    return false;
+  }
+  return header.to.id == kProbePidId && header.to.serial == 0 &&
+         header.to.node == config_.local_node;
 }
 
 bool ConnectionImpl::is_probe_reply(const Term& control) const {

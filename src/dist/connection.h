@@ -211,7 +211,8 @@ class ConnectionImpl final : public Connection,
   void mark_written(size_t bytes);
   void handle(DistMessage& message);
   void discarded(const std::string& reason);
-  bool is_probe_reply(const Term& control) const;
+  bool is_probe_reply(const ControlHeader& header) const;
+  bool is_probe_reply(const Term& control) const;  // a control message the header did not take
   void send_probe();
   void send_tick();
   // On the strand: closes for `reason` unless bytes came after `heard`.

@@ -214,8 +214,8 @@ Result<bool> DistReader::read(std::span<const uint8_t> frame, DistMessage& out) 
   }
   auto header = cache_.read(frame.subspan(2));
   if (!header) return within("DIST_HEADER", "atom cache", header.error());
-  return decode_terms(frame.subspan(2 + header->consumed), &header->refs, false, "DIST_HEADER",
-                      out);
+  frame_refs_ = std::move(header->refs);  // a typed header may view its atoms
+  return decode_terms(frame.subspan(2 + header->consumed), &frame_refs_, false, "DIST_HEADER", out);
 }
 
 Result<bool> DistReader::read_fragment(std::span<const uint8_t> frame, const Head& head,
@@ -231,7 +231,10 @@ Result<bool> DistReader::read_fragment(std::span<const uint8_t> frame, const Hea
     auto header = cache_.read(rest);
     if (!header) return within(what, "atom cache", header.error());
     auto data = rest.subspan(header->consumed);
-    if (head.fragment == 1) return decode_terms(data, &header->refs, false, what, out);
+    if (head.fragment == 1) {
+      frame_refs_ = std::move(header->refs);
+      return decode_terms(data, &frame_refs_, false, what, out);
+    }
     Sequence sequence;
     sequence.lease = BudgetLease(budget_);
     if (!sequence.lease.resize(kSequenceOverhead + data.size())) {
@@ -264,7 +267,22 @@ Result<bool> DistReader::read_fragment(std::span<const uint8_t> frame, const Hea
   }
   Sequence complete = std::move(sequence);
   sequences_.erase(found);
-  return decode_terms(complete.data, &complete.refs, false, what, out);
+  auto decoded = decode_terms(complete.data, &complete.refs, false, what, out);
+  if (decoded && *decoded && out.typed) {
+    // The header views the reassembled bytes, freed here: keep a copy of
+    // just the control message, and parse that again (small next to the
+    // data that made the message worth fragmenting).
+    completed_refs_ = std::move(complete.refs);
+    completed_control_.assign(
+        complete.data.begin(),
+        complete.data.begin() + static_cast<std::ptrdiff_t>(out.header.consumed));
+    etf::DecodeOptions options;
+    options.limits = decode_limits_;
+    options.atom_refs = &completed_refs_;
+    auto again = parse_control(completed_control_, options, out.header);
+    if (!again || !*again) return framing_error(Errc::malformed, what, "control message changed");
+  }
+  return decoded;
 }
 
 Result<bool> DistReader::decode_terms(std::span<const uint8_t> data, const etf::AtomRefTable* refs,
@@ -304,10 +322,29 @@ Result<bool> DistReader::decode_terms(std::span<const uint8_t> data, const etf::
     return false;
   };
 
-  if (auto control = next("control message", out.control); !control) {
-    return failed(control.error());
+  // The data path's control messages are parsed into a typed header; any
+  // other (or one the header does not take, or a malformed one, which the
+  // Term decoder then reports) is decoded as a Term.
+  out.typed = false;
+  const size_t start = versioned ? 1 : 0;
+  if (!versioned ||
+      (data.size() > 1 && data[0] == etf::VERSION_MAGIC && data[1] != etf::COMPRESSED)) {
+    auto parsed = parse_control(data.subspan(start), options, out.header);
+    if (!parsed && parsed.error().code == Errc::limit_exceeded) return failed(parsed.error());
+    if (parsed && *parsed) {
+      out.typed = true;
+      offset = start + out.header.consumed;
+    }
   }
-  const auto op = control_op(out.control);
+  std::optional<int64_t> op;
+  if (out.typed) {
+    op = out.header.op;
+  } else {
+    if (auto control = next("control message", out.control); !control) {
+      return failed(control.error());
+    }
+    op = control_op(out.control);
+  }
   if (!op) {
     return framing_error(Errc::malformed, what, "control message is not a tuple with an op code");
   }

@@ -47,14 +47,26 @@
 #include "beamlink/etf.h"
 #include "beamlink/result.h"
 #include "beamlink/term.h"
+#include "dist/control_header.h"
 #include "dist/receive_budget.h"
 #include "etf/atom_cache.h"
 
 namespace beamlink::dist {
 
+// One message. Its control message is parsed into `header` when it is one
+// parse_control carries (typed; the header's views point into the frame
+// and the reader's state, valid until the next read), else decoded into
+// `control`. The reason of an EXIT-like message is in header.reason, not
+// in payload (PAYLOAD_EXIT and its kin carry theirs in payload).
 struct DistMessage {
-  Term control;
+  bool typed = false;
+  ControlHeader header;  // when typed
+  Term control;          // when not typed
   std::optional<Term> payload;
+
+  // The control tuple, built from the header when typed (for tests and
+  // sinks that want a Term).
+  Term control_term() const { return typed ? header.to_term() : control; }
 };
 
 inline constexpr size_t kDefaultMaxMessageSize = size_t{1} << 30;
@@ -112,6 +124,11 @@ class DistReader {
     std::vector<uint8_t> data;
     BudgetLease lease;
   };
+  // Of the last fragmented message completed, what its typed header views
+  // until the next read: its control message's bytes and its atoms.
+  std::vector<uint8_t> completed_control_;
+  etf::AtomRefTable frame_refs_;  // the atoms of the last whole frame's header
+  etf::AtomRefTable completed_refs_;
   enum class Form { whole, first_fragment, later_fragment };
   struct Head {
     Form form = Form::whole;

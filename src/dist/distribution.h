@@ -20,7 +20,7 @@
 //    connection.
 //  * DistSink callbacks run on the connection's own strand: for one
 //    connection they are serialised and ordered (connection_up, then
-//    deliver..., then connection_down exactly once); across connections
+//    deliver/deliver_header..., then connection_down exactly once); across connections
 //    they run concurrently. A sink must not block for long. flush() follows
 //    each read's deliveries.
 //  * Connection::send / submit are thread-safe: they encode in the calling
@@ -54,6 +54,7 @@
 
 #include "beamlink/result.h"
 #include "beamlink/term.h"
+#include "dist/control_header.h"
 
 namespace beamlink::dist {
 
@@ -125,12 +126,21 @@ class DistSink {
   // One message: the decoded control tuple and the payload if it has one.
   virtual void deliver(const std::shared_ptr<Connection>& from, Term control,
                        std::optional<Term> payload) = 0;
+  // One message whose control message was parsed straight from its bytes
+  // (control_header.h): the data path's. The header's views are valid only
+  // during the call. The default builds the control tuple and calls
+  // deliver().
+  virtual void deliver_header(const std::shared_ptr<Connection>& from, const ControlHeader& header,
+                              std::optional<Term> payload) {
+    deliver(from, header.to_term(), std::move(payload));
+  }
   virtual void connection_down(const std::shared_ptr<Connection>& connection,
                                const std::string& reason) = 0;
   // Called on the same strand after the messages decoded from one read were
   // delivered (and before the connection waits for more): a sink may hold
-  // back the wake-ups of what deliver queued until then, so a burst read at
-  // once costs its receivers one wake-up, not one per message.
+  // back what deliver queued (the messages, or their wake-ups) until then,
+  // so a burst read at once costs each receiver one lock and one wake-up,
+  // not one per message.
   virtual void flush() {}
 };
 

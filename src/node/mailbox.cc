@@ -41,6 +41,41 @@ Mailbox::PushResult Mailbox::push(Term&& message, bool defer_wake) {
   return result;
 }
 
+Mailbox::BatchResult Mailbox::push_batch(std::span<Term> messages) {
+  BatchResult result;
+  std::lock_guard lock(mu_);
+  if (closed_) {
+    result.closed = true;
+    return result;
+  }
+  for (Term& message : messages) {
+    if (!handler_mode_ && parked_) {
+      result.waiter = std::move(parked_);
+      parked_ = nullptr;
+      result.message = std::move(message);
+      ++result.accepted;
+      continue;
+    }
+    if (limit_ != 0 && count_.load(std::memory_order_relaxed) >= limit_) {
+      ++result.full;
+      continue;
+    }
+    count_.fetch_add(1, std::memory_order_relaxed);
+    queue_.push_back(std::move(message));
+    ++result.accepted;
+  }
+  const bool queued = result.accepted > (result.waiter ? 1u : 0u);
+  if (handler_mode_ && queued && !scheduled_) {
+    scheduled_ = true;
+    result.schedule = true;
+  }
+  if (queued && waiters_ > 0) {
+    wake_pending_ = false;
+    cv_.notify_all();  // several selective receivers may each want part of the batch
+  }
+  return result;
+}
+
 void Mailbox::wake() {
   std::lock_guard lock(mu_);
   if (!wake_pending_) return;

@@ -29,6 +29,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -65,6 +66,18 @@ class Mailbox {
   PushResult push(Term&& message, bool defer_wake = false);
   // Wakes the receivers a deferred push left asleep.
   void wake();
+
+  struct BatchResult {
+    size_t accepted = 0;             // queued, or handed to `waiter`
+    size_t full = 0;                 // refused for the limit, as push does one by one
+    bool closed = false;             // all refused: the mailbox is closed
+    bool schedule = false;           // handler mode: the caller must schedule a drain
+    Process::ReceiveHandler waiter;  // as PushResult's, with the first message
+    std::optional<Term> message;
+  };
+  // push() of each of `messages` in order (moved from), under one lock and
+  // with one wake-up for them all.
+  BatchResult push_batch(std::span<Term> messages);
 
   // Blocks until a (matching) message arrives, the deadline passes or the
   // mailbox is closed and empty. Clock::time_point::max() waits forever.

@@ -42,6 +42,7 @@ void Runtime::connection_up(const std::shared_ptr<dist::Connection>& connection)
 void Runtime::connection_down(const std::shared_ptr<dist::Connection>& connection,
                               const std::string& reason) {
   wait_ready();
+  flush_batches();  // the peer's last messages go in before its down signals
   const dist::PeerInfo& peer = connection->peer();
   bool by_us = false;
   {

@@ -239,15 +239,35 @@ std::string pid_text(const Pid& pid) {
 }
 
 // Wake-ups held back on this distribution thread while it delivers one
-// read's messages (see DistSink::flush).
+// read's messages (see DistSink::flush), and the read's remote messages
+// held per mailbox (deliver_batched).
+struct HeldBatch {
+  Runtime* runtime = nullptr;
+  std::shared_ptr<ProcessState> target;
+  std::atomic<uint64_t>* dropped = nullptr;
+  std::vector<Term> messages;  // keeps its capacity from read to read
+};
 struct DeferredWakes {
   bool active = false;
   unsigned pushes = 0;
   std::vector<std::shared_ptr<ProcessState>> mailboxes;
+  std::vector<HeldBatch> batches;  // [0, used) hold messages
+  size_t used = 0;
+  size_t held = 0;
+  // The last lookups of this read, by the runtime that made them.
+  const Runtime* looked_up_by = nullptr;
+  uint64_t pid_key = ~uint64_t{0};
+  std::shared_ptr<ProcessState> pid_target;
+  std::string name;
+  std::shared_ptr<ProcessState> name_target;
 };
 thread_local DeferredWakes t_deferred;
-// Bounds how long the first message of a large read waits for its wake-up.
+// Bounds how long the first message of a large read waits for its wake-up
+// (and so the size of a batch).
 constexpr unsigned kMaxDeferredPushes = 64;
+constexpr size_t kMaxHeldMessages = 256;
+// Mailboxes one read holds batches for at once; a read to more flushes.
+constexpr size_t kMaxBatches = 8;
 
 }  // namespace
 
@@ -256,11 +276,101 @@ void Runtime::defer_wakes() {
 }
 
 void Runtime::flush() {
+  flush_batches();
   DeferredWakes& deferred = t_deferred;
   deferred.active = false;
   deferred.pushes = 0;
   for (const Ptr& state : deferred.mailboxes) state->mailbox.wake();
   deferred.mailboxes.clear();
+  deferred.looked_up_by = nullptr;
+  deferred.pid_target.reset();
+  deferred.name_target.reset();
+}
+
+void Runtime::flush_batches() {
+  DeferredWakes& deferred = t_deferred;
+  // Taken out first: a push may re-enter (a kill on a full mailbox posts).
+  const size_t used = std::exchange(deferred.used, 0);
+  deferred.held = 0;
+  for (size_t i = 0; i < used; ++i) {
+    HeldBatch& batch = deferred.batches[i];
+    batch.runtime->push_batch(batch.target, batch.messages, *batch.dropped);
+    batch.messages.clear();
+    batch.target.reset();
+  }
+}
+
+void Runtime::deliver_batched(Ptr target, Term message, std::atomic<uint64_t>& dropped) {
+  if (target == nullptr) {
+    bump(dropped);
+    return;
+  }
+  DeferredWakes& deferred = t_deferred;
+  HeldBatch* batch = nullptr;
+  for (size_t i = 0; i < deferred.used; ++i) {
+    HeldBatch& b = deferred.batches[i];
+    if (b.target == target && b.dropped == &dropped && b.runtime == this) {
+      batch = &b;
+      break;
+    }
+  }
+  if (batch == nullptr) {
+    if (deferred.used == kMaxBatches) flush_batches();
+    if (deferred.used == deferred.batches.size()) deferred.batches.emplace_back();
+    batch = &deferred.batches[deferred.used++];
+    batch->runtime = this;
+    batch->target = std::move(target);
+    batch->dropped = &dropped;
+  }
+  batch->messages.push_back(std::move(message));
+  if (++deferred.held >= kMaxHeldMessages) flush_batches();
+}
+
+void Runtime::push_batch(const Ptr& target, std::vector<Term>& messages,
+                         std::atomic<uint64_t>& dropped) {
+  Mailbox::BatchResult result = target->mailbox.push_batch(messages);
+  if (result.closed) {
+    dropped.fetch_add(messages.size(), std::memory_order_relaxed);
+    return;
+  }
+  counters_.messages_received.fetch_add(result.accepted, std::memory_order_relaxed);
+  for (size_t i = 0; i < result.full; ++i) mailbox_full(target);
+  if (result.schedule) schedule_drain(target);
+  if (result.waiter) complete_waiter(std::move(result.waiter), std::move(result.message));
+}
+
+Runtime::Ptr Runtime::lookup_pid(const dist::PidView& pid) {
+  if (pid.node != name_ || pid.creation != creation_ || !table_) return nullptr;
+  DeferredWakes& deferred = t_deferred;
+  const uint64_t key = (uint64_t{pid.serial} << 32) | pid.id;
+  if (deferred.looked_up_by == this && deferred.pid_key == key && deferred.pid_target != nullptr &&
+      deferred.pid_target->alive.load(std::memory_order_relaxed)) {
+    return deferred.pid_target;
+  }
+  Ptr found = table_->find(Pid{Atom(), pid.id, pid.serial, pid.creation});
+  if (deferred.looked_up_by != this) {
+    deferred.name_target.reset();
+    deferred.looked_up_by = this;
+  }
+  deferred.pid_key = key;
+  deferred.pid_target = found;
+  return found;
+}
+
+Runtime::Ptr Runtime::lookup_name(std::string_view name) {
+  DeferredWakes& deferred = t_deferred;
+  if (deferred.looked_up_by == this && deferred.name_target != nullptr && deferred.name == name &&
+      deferred.name_target->alive.load(std::memory_order_relaxed)) {
+    return deferred.name_target;
+  }
+  Ptr found = table_->whereis(name);
+  if (deferred.looked_up_by != this) {
+    deferred.pid_target.reset();
+    deferred.looked_up_by = this;
+  }
+  deferred.name.assign(name);
+  deferred.name_target = found;
+  return found;
 }
 
 bool Runtime::push(const Ptr& to, Term message) {
@@ -283,12 +393,15 @@ Runtime::Pushed Runtime::push_result(const Ptr& to, Term message) {
   if (result.schedule) {
     schedule_drain(to);
   } else if (result.waiter) {
-    asio::post(io_, [this, waiter = std::move(result.waiter),
-                     message = std::move(result.message)]() mutable {
-      guard_callback("a receive handler", [&] { waiter(std::move(message)); });
-    });
+    complete_waiter(std::move(result.waiter), std::move(result.message));
   }
   return Pushed::ok;
+}
+
+void Runtime::complete_waiter(Process::ReceiveHandler waiter, std::optional<Term> message) {
+  asio::post(io_, [this, waiter = std::move(waiter), message = std::move(message)]() mutable {
+    guard_callback("a receive handler", [&] { waiter(std::move(message)); });
+  });
 }
 
 // Over its mailbox limit: the message was dropped; under the kill policy

@@ -209,9 +209,12 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   void connection_up(const std::shared_ptr<dist::Connection>& connection) override;
   void deliver(const std::shared_ptr<dist::Connection>& from, Term control,
                std::optional<Term> payload) override;
+  void deliver_header(const std::shared_ptr<dist::Connection>& from,
+                      const dist::ControlHeader& header, std::optional<Term> payload) override;
   void connection_down(const std::shared_ptr<dist::Connection>& connection,
                        const std::string& reason) override;
-  // Wakes the receivers whose wake-ups deliver held back.
+  // Pushes the remote messages deliver held back (one batch per mailbox)
+  // and wakes the receivers whose wake-ups it held back.
   void flush() override;
 
   // Runs a user callback (logger, event handler, rpc function, message
@@ -262,12 +265,26 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   void wait_ready();
   void schedule_drain(Ptr state);
   void mailbox_full(const Ptr& state);
+  // Hands a parked async receiver its message, on a worker.
+  void complete_waiter(Process::ReceiveHandler waiter, std::optional<Term> message);
   // Until flush(), pushes on this thread leave blocked receivers asleep.
   static void defer_wakes();
   void drain(const Ptr& state);
 
-  void deliver_remote(const Pid& to, Term message);
-  void deliver_remote_named(const Atom& name, Term message);
+  // dispatch.cc: an incoming control message, parsed or built from a Term.
+  void dispatch(const dist::ControlHeader& header, std::optional<Term> payload);
+  // A remote message for `target` (null: counted in `dropped`), held with
+  // the others of this read for the same mailbox until flush_batches():
+  // one lock and one wake-up per mailbox per read.
+  void deliver_batched(Ptr target, Term message, std::atomic<uint64_t>& dropped);
+  // Pushes the held messages, each batch in one go. Before any signal
+  // acts, and at flush().
+  static void flush_batches();
+  void push_batch(const Ptr& target, std::vector<Term>& messages, std::atomic<uint64_t>& dropped);
+  // The local process a remote message names, remembered for the rest of
+  // the read (a burst to one process looks it up once).
+  Ptr lookup_pid(const dist::PidView& pid);
+  Ptr lookup_name(std::string_view name);
   void connect_done(const std::string& node, Result<std::shared_ptr<dist::Connection>> result);
 
   // signals.cc

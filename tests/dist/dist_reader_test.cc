@@ -325,3 +325,62 @@ TEST(DistReaderLimitsTest, CompressedBombIsDiscardedBeforeInflating) {
 }
 }  // namespace
 }  // namespace beamlink::dist
+
+namespace beamlink::dist {
+namespace {
+
+using namespace beamlink::dist::testing;
+
+Bytes unversioned(const Term& term) {
+  etf::EncodeOptions options;
+  options.version = false;
+  auto bytes = etf::encode(term, options);
+  EXPECT_TRUE(bytes);
+  return bytes ? *bytes : Bytes{};
+}
+
+// A SEND to a real pid takes the typed header, whole or in fragments; its
+// views still name the right bytes when the fragments' buffer is gone.
+TEST(DistReaderTest, TheDataPathsControlMessagesArriveAsTypedHeaders) {
+  const Term to(Pid{Atom("receiver@host"), 80, 0, 9});
+  const Term control = Term::tuple({Term(SEND), Term::atom(""), to});
+  const Term payload = Term::binary(std::string(1000, 'p'));
+  const Bytes data = concat({unversioned(control), unversioned(payload)});
+
+  DistReader reader;
+  const Bytes frame = concat({{131, 68, 0}, data});  // the header views it
+  auto whole = read_one(reader, frame);
+  ASSERT_TRUE(whole && *whole);
+  EXPECT_TRUE((*whole)->typed);
+  EXPECT_EQ((*whole)->header.to.node, "receiver@host");
+  EXPECT_EQ((*whole)->control_term(), control);
+  EXPECT_EQ((*whole)->payload, payload);
+
+  const Bytes first(data.begin(), data.begin() + 500);
+  const Bytes rest(data.begin() + 500, data.end());
+  DistMessage message;
+  {
+    const Bytes first_frame = frag(69, 5, 2, first);
+    auto done = reader.read(first_frame, message);
+    ASSERT_TRUE(done);
+    EXPECT_FALSE(*done);
+  }
+  {
+    const Bytes last_frame = frag(70, 5, 1, rest);
+    auto done = reader.read(last_frame, message);
+    ASSERT_TRUE(done && *done);
+  }  // both frames are gone: the header views the reader's copy
+  EXPECT_TRUE(message.typed);
+  EXPECT_EQ(message.header.to.node, "receiver@host");
+  EXPECT_EQ(message.control_term(), control);
+  EXPECT_EQ(message.payload, payload);
+
+  // A control message the header does not carry comes as a Term.
+  auto other = read_one(reader, small(3));
+  ASSERT_TRUE(other && *other);
+  EXPECT_FALSE((*other)->typed);
+  EXPECT_EQ((*other)->control, kControl);
+}
+
+}  // namespace
+}  // namespace beamlink::dist

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace beamlink::node {
 namespace {
@@ -209,6 +210,58 @@ TEST(MailboxTest, ALimitRefusesPushesUntilMessagesAreTaken) {
   EXPECT_EQ(box.pop(soon()), Term(1));
   EXPECT_TRUE(box.push(Term(4)).accepted);
   EXPECT_EQ(box.size(), 2u);
+}
+
+TEST(MailboxTest, ABatchIsQueuedInOrderUnderTheLimitAsSinglePushesWouldBe) {
+  Mailbox box(false);
+  box.set_limit(3);
+  box.push(Term(0));
+  std::vector<Term> batch{Term(1), Term(2), Term(3), Term(4)};
+  auto pushed = box.push_batch(batch);
+  EXPECT_EQ(pushed.accepted, 2u);
+  EXPECT_EQ(pushed.full, 2u);  // 3 and 4, each refused as push would
+  EXPECT_FALSE(pushed.closed);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(box.pop(soon()), Term(i));
+  EXPECT_FALSE(box.pop(soon()));
+}
+
+TEST(MailboxTest, ABatchWakesABlockedReceiverAndFeedsAParkedOne) {
+  Mailbox box(false);
+  std::optional<Term> got;
+  std::thread receiver([&] { got = box.pop(soon(20s)); });
+  std::vector<Term> batch{Term(1), Term(2)};
+  // The receiver may or may not be blocked yet: either way it gets 1.
+  EXPECT_EQ(box.push_batch(batch).accepted, 2u);
+  receiver.join();
+  EXPECT_EQ(got, Term(1));
+  EXPECT_EQ(box.pop(soon()), Term(2));
+
+  Process::ReceiveHandler handler = [](std::optional<Term>) {};
+  std::optional<Term> out;
+  uint64_t token = 0;
+  ASSERT_EQ(box.park(handler, out, token), Mailbox::Park::parked);
+  std::vector<Term> next{Term(3), Term(4)};
+  auto pushed = box.push_batch(next);
+  ASSERT_TRUE(pushed.waiter);
+  EXPECT_EQ(pushed.message, Term(3));
+  EXPECT_EQ(pushed.accepted, 2u);
+  EXPECT_EQ(box.pop(soon()), Term(4));
+}
+
+TEST(MailboxTest, ABatchSchedulesAHandlerOnceAndAClosedMailboxRefusesIt) {
+  Mailbox box(true);
+  std::vector<Term> batch{Term(1), Term(2)};
+  EXPECT_TRUE(box.push_batch(batch).schedule);
+  std::vector<Term> more{Term(3)};
+  EXPECT_FALSE(box.push_batch(more).schedule);
+  std::deque<Term> taken;
+  ASSERT_TRUE(box.take_batch(taken));
+  EXPECT_EQ(taken, (std::deque<Term>{Term(1), Term(2), Term(3)}));
+  box.close();
+  std::vector<Term> late{Term(4)};
+  auto refused = box.push_batch(late);
+  EXPECT_TRUE(refused.closed);
+  EXPECT_EQ(refused.accepted, 0u);
 }
 
 }  // namespace

@@ -93,9 +93,13 @@ TickPlan tick_plan(const ConnectionConfig& config, bool fast, bool close) {
   return plan;
 }
 
-// How long a node suspected by another node has to answer our ping.
-Clock::duration verify_window(const ConnectionConfig& config) {
-  return config.liveness_probe * 2 / 5;
+// How long a node suspected by another node has to answer our ping: 0.4
+// liveness_probe on one watcher's word, a quarter of that once a second
+// watcher reports it too (the watchers share the tick grid, so their
+// verdicts arrive together; this keeps a stopped node's drop by all within
+// 2 s of its last tick).
+Clock::duration verify_window(const ConnectionConfig& config, uint32_t reports) {
+  return reports >= 2 ? config.liveness_probe / 10 : config.liveness_probe * 2 / 5;
 }
 
 FailureDetectorOptions detector_options(const ConnectionConfig& config) {
@@ -699,21 +703,23 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
   // for the whole window, while we were listening (and not stalled).
   std::optional<Clock::time_point> verify_due;
   if (const Clock::rep asked = verify_since_.load(std::memory_order_relaxed); asked != 0) {
-    const auto due = at(asked) + verify_window(config_);
+    const uint32_t reports = verify_reports_.load(std::memory_order_relaxed);
+    const auto window = verify_window(config_, reports);
+    const auto due = at(asked) + window;
     if (last_byte > asked) {
       verify_since_.store(0, std::memory_order_relaxed);  // answered
       stats_.verifications_answered.fetch_add(1, std::memory_order_relaxed);
-    } else if (back == 0 || write_blocked || stall >= verify_window(config_)) {
+    } else if (back == 0 || write_blocked || stall >= window) {
       // We could not have heard it: the window starts again.
       verify_since_.store(stamp(now), std::memory_order_relaxed);
-      verify_due = now + verify_window(config_);
+      verify_due = now + window;
     } else if (now < due) {
       verify_due = due;
     } else if (!verdict_pending_.exchange(true)) {
       verify_since_.store(0, std::memory_order_relaxed);
       const std::string reason = peer_.name + " suspected by another node and silent since: no " +
                                  "answer to our ping in " + std::to_string(ms(now - at(asked))) +
-                                 " ms";
+                                 " ms (" + std::to_string(reports) + " reports)";
       asio::post(strand_, [self = shared_from_this(), last_byte, reason] {
         self->confirm_dead(last_byte, reason, std::nullopt);
       });
@@ -839,14 +845,20 @@ void ConnectionImpl::send_liveness(const LivenessMessage& message) {
 void ConnectionImpl::verify(const std::string& reason) {
   if (closed()) return;
   const auto now = Clock::now();
-  Clock::rep none = 0;
-  if (!verify_since_.compare_exchange_strong(none, stamp(now), std::memory_order_relaxed)) return;
+  Clock::rep since = 0;
+  if (!verify_since_.compare_exchange_strong(since, stamp(now), std::memory_order_relaxed)) {
+    // Another watcher's report of the same silence: a shorter window.
+    const uint32_t reports = verify_reports_.fetch_add(1, std::memory_order_relaxed) + 1;
+    wake_check(at(since) + verify_window(config_, reports));
+    return;
+  }
+  verify_reports_.store(1, std::memory_order_relaxed);
   stats_.verifications.fetch_add(1, std::memory_order_relaxed);
   log(LogLevel::info, reason + "; pinging it");
   LivenessMessage ping;
   ping.kind = LivenessMessage::Kind::ping;
   send_liveness(ping);
-  wake_check(now + verify_window(config_));
+  wake_check(now + verify_window(config_, 1));
 }
 
 void ConnectionImpl::send_tick() {

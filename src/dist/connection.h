@@ -313,6 +313,7 @@ class ConnectionImpl final : public Connection,
   std::atomic<uint64_t> watch_state_{0};      // generation << 1 | watching
   std::atomic<bool> peer_watches_us_{false};  // it asked for fast ticks
   std::atomic<Clock::rep> verify_since_{0};   // a suspicion's ping went out (0: none)
+  std::atomic<uint32_t> verify_reports_{0};   // watchers that reported it meanwhile
   bool watch_sent_ = false;                   // strand-only: what the peer was told
 };
 

@@ -12,7 +12,10 @@ void PeerWatch::joined(const std::shared_ptr<WatchedPeer>& peer) {
   std::vector<Change> changes;
   {
     std::lock_guard lock(mutex_);
-    peers_[peer->peer_name()] = peer;
+    auto& slot = peers_[peer->peer_name()];
+    // A new connection with a node we watched: it must be told again.
+    if (slot.lock() != peer) watched_.erase(peer->peer_name());
+    slot = peer;
     changes = reassign_locked();
   }
   apply(changes);

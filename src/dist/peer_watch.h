@@ -22,9 +22,11 @@
 //    {suspect, X, SilentMs}.
 //  * A receiver never drops X on that word alone: it pings X (answered at
 //    once, on X's connection, by a tick) and drops X only if nothing at all
-//    arrives from X within the confirmation window (liveness_probe * 2/5),
-//    while it was listening. A live X is kept; a stopped X is dropped by
-//    all within about liveness_timeout + the window of its last tick.
+//    arrives from X within the confirmation window while it was listening:
+//    0.4 liveness_probe after one report, 0.1 once a second watcher has
+//    reported X too (the watchers tick on one grid, so their verdicts come
+//    together). A live X answers and is kept; a stopped X is dropped by all
+//    about liveness_timeout + 0.1-0.4 liveness_probe after its last tick.
 //  * Views settle as hellos and connection losses arrive; until a ring
 //    assignment has been received by both ends a watcher probes a peer
 //    that does not tick fast enough (a probe costs more, never a verdict).

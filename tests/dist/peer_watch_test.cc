@@ -73,6 +73,20 @@ TEST(PeerWatch, ALeftConnectionThatWasReplacedDoesNotRemoveTheNewOne) {
   EXPECT_TRUE(new_b->watching);
 }
 
+TEST(PeerWatch, ANewConnectionWithAWatchedNodeIsWatchedBeforeTheOldOneLeaves) {
+  PeerWatch watch("c@h", 1);
+  auto old_b = peer("b@h");
+  watch.joined(old_b);
+  ASSERT_TRUE(old_b->watching);
+  // The replacement says hello before the old connection's loss is seen.
+  auto new_b = peer("b@h");
+  watch.joined(new_b);
+  EXPECT_TRUE(new_b->watching);
+  old_b->closed = true;
+  watch.left(*old_b);
+  EXPECT_EQ(watch.watching(), std::vector<std::string>{"b@h"});
+}
+
 TEST(PeerWatch, AWatchersVerdictIsToldToEveryOtherBeamlinkPeer) {
   PeerWatch watch("c@h", 1);
   auto a = peer("a@h");

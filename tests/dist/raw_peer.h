@@ -95,9 +95,12 @@ class RawPeer {
         auto control = etf::decode_one(std::span(frame).subspan(at));
         if (!control) return std::nullopt;
         Message message{control->term, std::nullopt};
+        // The payload: after a version byte in a pass-through frame, straight
+        // after the control message behind a distribution header.
         at += control->consumed;
-        if (at + 1 < frame.size() && frame[at] == 131) {
-          auto payload = etf::decode_one(std::span(frame).subspan(at + 1));
+        if (at < frame.size() && frame[at] == 131) ++at;
+        if (at < frame.size()) {
+          auto payload = etf::decode_one(std::span(frame).subspan(at));
           if (payload) message.payload = payload->term;
         }
         return message;

@@ -98,7 +98,10 @@ TickPlan tick_plan(const ConnectionConfig& config, bool fast, bool close) {
 // watcher reports it too (the watchers share the tick grid, so their
 // verdicts arrive together; this keeps a stopped node's drop by all within
 // 2 s of its last tick).
+// With no verdict yet (a watcher only doubts the node), the ping waits up
+// to liveness_timeout for a verdict and drops no one.
 Clock::duration verify_window(const ConnectionConfig& config, uint32_t reports) {
+  if (reports == 0) return config.liveness_timeout;
   return reports >= 2 ? config.liveness_probe / 10 : config.liveness_probe * 2 / 5;
 }
 
@@ -715,6 +718,8 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
       verify_due = now + window;
     } else if (now < due) {
       verify_due = due;
+    } else if (reports == 0) {
+      verify_since_.store(0, std::memory_order_relaxed);  // a doubt no verdict followed
     } else if (!verdict_pending_.exchange(true)) {
       verify_since_.store(0, std::memory_order_relaxed);
       const std::string reason = peer_.name + " suspected by another node and silent since: no " +
@@ -735,7 +740,14 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
   if (probing && silence >= plan.probe_after && now - last_probe_ >= plan.probe_after) {
     last_probe_ = now;
     send_probe();
+    // A peer we watch for the others missed a tick: they ping it now, so a
+    // verdict finds their pings already waiting (peer_watch.h).
+    if (!doubt_told_ && beamlink && close_watch && config_.peer_watch) {
+      doubt_told_ = true;
+      config_.peer_watch->doubted(*this, ms(silence));
+    }
   }
+  if (silence < plan.probe_after) doubt_told_ = false;
   inline_armed_.store(true, std::memory_order_relaxed);
   Clock::time_point written{Clock::duration(last_written_.load(std::memory_order_relaxed))};
   if (plan.tick_now(now, written)) {
@@ -804,6 +816,7 @@ void ConnectionImpl::on_liveness(const DistMessage& message) {
       if (peer_watches_us_.exchange(on) != on) wake_check(Clock::now());
       return;
     }
+    case LivenessMessage::Kind::doubt:
     case LivenessMessage::Kind::suspect:
       if (config_.peer_watch && beamlink_peer()) config_.peer_watch->suspected(*this, *decoded);
       return;
@@ -842,23 +855,26 @@ void ConnectionImpl::send_liveness(const LivenessMessage& message) {
   enqueue_priority(bytes);
 }
 
-void ConnectionImpl::verify(const std::string& reason) {
+void ConnectionImpl::verify(const std::string& reason, bool verdict) {
   if (closed()) return;
   const auto now = Clock::now();
   Clock::rep since = 0;
-  if (!verify_since_.compare_exchange_strong(since, stamp(now), std::memory_order_relaxed)) {
-    // Another watcher's report of the same silence: a shorter window.
-    const uint32_t reports = verify_reports_.fetch_add(1, std::memory_order_relaxed) + 1;
-    wake_check(at(since) + verify_window(config_, reports));
+  if (verify_since_.compare_exchange_strong(since, stamp(now), std::memory_order_relaxed)) {
+    const uint32_t reports = verdict ? 1 : 0;
+    verify_reports_.store(reports, std::memory_order_relaxed);
+    stats_.verifications.fetch_add(1, std::memory_order_relaxed);
+    log(LogLevel::info, reason + "; pinging it");
+    LivenessMessage ping;
+    ping.kind = LivenessMessage::Kind::ping;
+    send_liveness(ping);
+    wake_check(now + verify_window(config_, reports));
     return;
   }
-  verify_reports_.store(1, std::memory_order_relaxed);
-  stats_.verifications.fetch_add(1, std::memory_order_relaxed);
-  log(LogLevel::info, reason + "; pinging it");
-  LivenessMessage ping;
-  ping.kind = LivenessMessage::Kind::ping;
-  send_liveness(ping);
-  wake_check(now + verify_window(config_, 1));
+  if (!verdict) return;  // pinging it already
+  // A verdict on the silence our ping is already timing (after a doubt, or
+  // another watcher's verdict): the window counts from that ping.
+  const uint32_t reports = verify_reports_.fetch_add(1, std::memory_order_relaxed) + 1;
+  wake_check(at(since) + verify_window(config_, reports));
 }
 
 void ConnectionImpl::send_tick() {

@@ -193,7 +193,7 @@ class ConnectionImpl final : public Connection,
   bool peer_closed() const override { return closed(); }
   void set_watching(bool on, uint64_t generation) override;
   void send_liveness(const LivenessMessage& message) override;
-  void verify(const std::string& reason) override;
+  void verify(const std::string& reason, bool verdict) override;
   bool beamlink_peer() const { return beamlink_peer_.load(std::memory_order_relaxed); }
 
  private:
@@ -306,6 +306,7 @@ class ConnectionImpl final : public Connection,
   uint32_t probe_counter_ = 0;
   std::atomic<bool> verdict_pending_{false};  // a confirm_dead is posted
   bool watched_closely_ = true;               // as of the last check()
+  bool doubt_told_ = false;                   // the others were told of this silence (peer_watch.h)
 
   // Between beamlink peers (peer_watch.h).
   std::atomic<uint64_t> tick_id_{0};          // in the scheduler

@@ -35,9 +35,11 @@ EncodedLiveness encode_liveness(const LivenessMessage& message, const std::strin
     case LivenessMessage::Kind::ping:
       payload = Term::atom("ping");
       break;
+    case LivenessMessage::Kind::doubt:
     case LivenessMessage::Kind::suspect:
-      payload =
-          Term::tuple({Term::atom("suspect"), Term::atom(message.node), Term(message.silent_ms)});
+      payload = Term::tuple(
+          {Term::atom(message.kind == LivenessMessage::Kind::doubt ? "doubt" : "suspect"),
+           Term::atom(message.node), Term(message.silent_ms)});
       break;
   }
   return {std::move(control), std::move(payload)};
@@ -73,11 +75,11 @@ std::optional<LivenessMessage> decode_liveness(const Term& control, const Term* 
     message.kind = *on == "true" ? LivenessMessage::Kind::watch : LivenessMessage::Kind::unwatch;
     return message;
   }
-  if (*tag == "suspect") {
+  if (*tag == "suspect" || *tag == "doubt") {
     const std::string* node = atom_name(payload->element(1));
     const int64_t* silent = integer(payload->element(2));
     if (node == nullptr || silent == nullptr || *silent < 0) return std::nullopt;
-    message.kind = LivenessMessage::Kind::suspect;
+    message.kind = *tag == "doubt" ? LivenessMessage::Kind::doubt : LivenessMessage::Kind::suspect;
     message.node = *node;
     message.silent_ms = *silent;
     return message;

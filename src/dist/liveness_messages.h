@@ -12,6 +12,7 @@
 //   {watch, true | false}       "I watch you closely: tick me every
 //                               liveness_probe" / "no longer"
 //   ping                        "answer at once" (the answer is a tick)
+//   {doubt, Node, SilentMs}     "Node missed a tick: I probe it" (no verdict)
 //   {suspect, Node, SilentMs}   "my detector dropped Node, silent SilentMs"
 //
 // Pure: terms in, terms out.
@@ -29,10 +30,10 @@ inline constexpr std::string_view kLivenessName = "$beamlink_liveness";
 inline constexpr int64_t kLivenessVersion = 1;
 
 struct LivenessMessage {
-  enum class Kind { hello, watch, unwatch, ping, suspect };
+  enum class Kind { hello, watch, unwatch, ping, doubt, suspect };
   Kind kind = Kind::hello;
-  std::string node;                    // suspect: the node dropped
-  int64_t silent_ms = 0;               // suspect: for how long it had been silent
+  std::string node;                    // doubt, suspect: the node
+  int64_t silent_ms = 0;               // doubt, suspect: for how long it had been silent
   int64_t version = kLivenessVersion;  // hello
 };
 

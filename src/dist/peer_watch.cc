@@ -37,20 +37,28 @@ void PeerWatch::left(const WatchedPeer& peer) {
 }
 
 void PeerWatch::dropped(const WatchedPeer& peer, bool watching, int64_t silent_ms) {
-  if (!watching) return;
+  if (watching) tell_others(peer, LivenessMessage::Kind::suspect, silent_ms);
+}
+
+void PeerWatch::doubted(const WatchedPeer& peer, int64_t silent_ms) {
+  tell_others(peer, LivenessMessage::Kind::doubt, silent_ms);
+}
+
+void PeerWatch::tell_others(const WatchedPeer& about, LivenessMessage::Kind kind,
+                            int64_t silent_ms) {
   std::vector<std::shared_ptr<WatchedPeer>> others;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [name, weak] : peers_) {
-      if (name == peer.peer_name()) continue;
+      if (name == about.peer_name()) continue;
       if (auto other = weak.lock(); other && !other->peer_closed()) others.push_back(other);
     }
   }
-  LivenessMessage suspect;
-  suspect.kind = LivenessMessage::Kind::suspect;
-  suspect.node = peer.peer_name();
-  suspect.silent_ms = silent_ms;
-  for (const auto& other : others) other->send_liveness(suspect);
+  LivenessMessage message;
+  message.kind = kind;
+  message.node = about.peer_name();
+  message.silent_ms = silent_ms;
+  for (const auto& other : others) other->send_liveness(message);
 }
 
 void PeerWatch::suspected(const WatchedPeer& from, const LivenessMessage& message) {
@@ -62,8 +70,10 @@ void PeerWatch::suspected(const WatchedPeer& from, const LivenessMessage& messag
     if (found != peers_.end()) target = found->second.lock();
   }
   if (!target || target->peer_closed()) return;
-  target->verify(from.peer_name() + " reports " + message.node + " silent for " +
-                 std::to_string(message.silent_ms) + " ms");
+  const bool verdict = message.kind == LivenessMessage::Kind::suspect;
+  target->verify(from.peer_name() + (verdict ? " dropped " : " doubts ") + message.node +
+                     ", silent for " + std::to_string(message.silent_ms) + " ms",
+                 verdict);
 }
 
 std::vector<std::string> PeerWatch::watching() const {

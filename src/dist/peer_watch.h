@@ -19,7 +19,10 @@
 //    false} when the ring moves on); a peer ticks every liveness_probe
 //    towards those who asked.
 //  * When a watcher's detector drops X it tells every other beamlink peer
-//    {suspect, X, SilentMs}.
+//    {suspect, X, SilentMs}. Before that, when X first misses a tick and the
+//    watcher probes it, the watcher tells them {doubt, X, SilentMs}: they
+//    ping X then, so that by the verdict their own ping has been waiting
+//    for a while (a doubt alone never drops anyone).
 //  * A receiver never drops X on that word alone: it pings X (answered at
 //    once, on X's connection, by a tick) and drops X only if nothing at all
 //    arrives from X within the confirmation window while it was listening:
@@ -60,7 +63,9 @@ class WatchedPeer {
   virtual void set_watching(bool on, uint64_t generation) = 0;
   virtual void send_liveness(const LivenessMessage& message) = 0;
   // A suspicion from elsewhere: ping the peer, drop it unless it answers.
-  virtual void verify(const std::string& reason) = 0;
+  // `verdict`: a watcher dropped it; otherwise only doubts it (a missed
+  // tick): ping it, and drop it only if a verdict follows.
+  virtual void verify(const std::string& reason, bool verdict) = 0;
 };
 
 class PeerWatch {
@@ -75,7 +80,9 @@ class PeerWatch {
   // This node's detector dropped `peer`, silent `silent_ms`: tell the others
   // if we were watching it.
   void dropped(const WatchedPeer& peer, bool watching, int64_t silent_ms);
-  // `from` reports `message` (a suspect).
+  // A peer we watch missed a tick and is being probed: tell the others.
+  void doubted(const WatchedPeer& peer, int64_t silent_ms);
+  // `from` reports `message` (a doubt or a suspect).
   void suspected(const WatchedPeer& from, const LivenessMessage& message);
 
   // For tests and stats: the names watched now, sorted.
@@ -90,6 +97,7 @@ class PeerWatch {
   };
   std::vector<Change> reassign_locked();
   static void apply(const std::vector<Change>& changes);
+  void tell_others(const WatchedPeer& about, LivenessMessage::Kind kind, int64_t silent_ms);
 
   const std::string self_;
   const unsigned watchers_;

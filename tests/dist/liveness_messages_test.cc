@@ -21,9 +21,11 @@ TEST(LivenessMessages, RoundTrip) {
   LivenessMessage suspect = of(LivenessMessage::Kind::suspect);
   suspect.node = "x@127.0.0.1";
   suspect.silent_ms = 1512;
+  LivenessMessage doubt = suspect;
+  doubt.kind = LivenessMessage::Kind::doubt;
   for (const auto& message :
        {of(LivenessMessage::Kind::hello), of(LivenessMessage::Kind::watch),
-        of(LivenessMessage::Kind::unwatch), of(LivenessMessage::Kind::ping), suspect}) {
+        of(LivenessMessage::Kind::unwatch), of(LivenessMessage::Kind::ping), suspect, doubt}) {
     const auto encoded = encode_liveness(message, "a@127.0.0.1", 7);
     ASSERT_TRUE(is_liveness_message(encoded.control));
     const auto decoded = decode_liveness(encoded.control, &encoded.payload);

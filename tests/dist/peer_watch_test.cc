@@ -24,12 +24,16 @@ class FakePeer final : public WatchedPeer {
     watching = on;
   }
   void send_liveness(const LivenessMessage& message) override { sent.push_back(message); }
-  void verify(const std::string& reason) override { verified.push_back(reason); }
+  void verify(const std::string& reason, bool verdict) override {
+    verified.push_back(reason);
+    verdicts.push_back(verdict);
+  }
 
   bool closed = false;
   bool watching = false;
   std::vector<LivenessMessage> sent;
   std::vector<std::string> verified;
+  std::vector<bool> verdicts;
 
  private:
   std::string name_;
@@ -119,7 +123,8 @@ TEST(PeerWatch, ASuspicionIsCheckedByTheReceiverNotObeyed) {
   suspect.silent_ms = 1500;
   watch.suspected(*a, suspect);
   ASSERT_EQ(b->verified.size(), 1u);
-  EXPECT_NE(b->verified[0].find("a@h reports b@h"), std::string::npos) << b->verified[0];
+  EXPECT_NE(b->verified[0].find("a@h dropped b@h"), std::string::npos) << b->verified[0];
+  EXPECT_TRUE(b->verdicts[0]);
   EXPECT_FALSE(b->closed);
   // About ourselves, about the reporter itself, or about an unknown node: nothing.
   for (const std::string node : {"c@h", "a@h", "zz@h"}) {
@@ -128,6 +133,27 @@ TEST(PeerWatch, ASuspicionIsCheckedByTheReceiverNotObeyed) {
   }
   EXPECT_TRUE(a->verified.empty());
   EXPECT_EQ(b->verified.size(), 1u);
+}
+
+TEST(PeerWatch, ADoubtIsToldToTheOthersWhoPingWithoutAVerdict) {
+  PeerWatch watch("c@h", 1);
+  auto a = peer("a@h");
+  auto b = peer("b@h");
+  auto d = peer("d@h");
+  for (const auto& p : {a, b, d}) watch.joined(p);
+  watch.doubted(*b, 1210);
+  ASSERT_EQ(a->sent.size(), 1u);
+  EXPECT_EQ(a->sent[0].kind, LivenessMessage::Kind::doubt);
+  EXPECT_EQ(a->sent[0].node, "b@h");
+  // At a receiver, a doubt starts a ping but is no verdict.
+  PeerWatch other("a@h", 1);
+  auto at_a_b = peer("b@h");
+  auto at_a_c = peer("c@h");
+  other.joined(at_a_b);
+  other.joined(at_a_c);
+  other.suspected(*at_a_c, a->sent[0]);
+  ASSERT_EQ(at_a_b->verdicts.size(), 1u);
+  EXPECT_FALSE(at_a_b->verdicts[0]);
 }
 
 }  // namespace

@@ -10,9 +10,12 @@
 //       CPU the nodes used until then; then the CPU the formed cluster uses
 //       while idle for --idle SECONDS (5). --node-option 'KEY = V' adds a
 //       line to the beamlink nodes' [node] table.
-//   cluster_formation kill   --kind K --nodes N [--trials T]
+//   cluster_formation kill   --kind K --nodes N [--trials T] [--signal stop]
 //       Forms N nodes, then kill -9s one at a time; the time until every
-//       other node has logged nodedown for it.
+//       other node has logged nodedown for it. With --signal stop the node
+//       is SIGSTOPped instead (its kernel keeps the sockets open and
+//       acknowledging: only the failure detectors can tell), and killed
+//       once the others have dropped it. --node-option as for form.
 //   cluster_formation silent --kind K [--peer-kind K] --netns A --peer-netns B
 //                            --address IP --peer-address IP --cut 'SHELL COMMAND'
 //                            [--ticktime S]
@@ -21,6 +24,8 @@
 //       closing its sockets) and times a's nodedown for b.
 // Common: --beamlink BIN --erl-dir DIR (cluster_bench.beam) --workdir DIR
 //         --subnet S (node addresses 127.S.x.y) --timeout SECONDS.
+#include <signal.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -181,9 +186,13 @@ int run_form(const Args& args) {
 int run_kill(const Args& args) {
   const size_t count = static_cast<size_t>(args.number("nodes", 8));
   const size_t trials = static_cast<size_t>(std::clamp(args.number("trials", 3), 1L, 5L));
+  const bool stop = args.get("signal", "kill") == "stop";
+  Topology topology;
+  if (auto line = args.get("node-option"); !line.empty()) topology.node_options.push_back(line);
   NodeSet nodes(tools_from(args), free_port());
-  const Formation formation = form(args, nodes, local_specs(args, count, ""), Topology{}, "");
-  std::printf("scenario=kill kind=%s nodes=%zu", kind_name(args.kind("kind")), count);
+  const Formation formation = form(args, nodes, local_specs(args, count, ""), topology, "");
+  std::printf("scenario=kill kind=%s nodes=%zu signal=%s", kind_name(args.kind("kind")), count,
+              stop ? "stop" : "kill");
   if (!formation.formed) {
     std::printf(" formed=0\n");
     report_problems(nodes);
@@ -195,13 +204,17 @@ int run_kill(const Args& args) {
     const size_t victim = count - 1 - trial;
     const std::string name = nodes.members()[victim].spec.name;
     const int64_t killed_at = wall_ms();
-    nodes.kill_member(victim);
+    if (stop) {
+      ::kill(nodes.members()[victim].pid, SIGSTOP);
+    } else {
+      nodes.kill_member(victim);
+    }
     std::vector<std::optional<int64_t>> seen(count);
     for (const int64_t deadline = killed_at + 10'000; wall_ms() < deadline;) {
       nodes.poll();
       bool all = true;
       for (size_t i = 0; i < count; ++i) {
-        if (!nodes.running(i) || seen[i]) continue;
+        if (!nodes.running(i) || i == victim || seen[i]) continue;
         if (auto down = nodes.members()[i].view.down_since(name, killed_at)) {
           seen[i] = down->at_ms - killed_at;
         } else {
@@ -212,13 +225,14 @@ int run_kill(const Args& args) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     for (size_t i = 0; i < count; ++i) {
-      if (!nodes.running(i)) continue;
+      if (!nodes.running(i) || i == victim) continue;
       if (seen[i]) {
         delays.push_back(*seen[i]);
       } else {
         ++missed;
       }
     }
+    if (stop) nodes.kill_member(victim);
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   }
   std::printf(" formed=1 trials=%zu observations=%zu median_ms=%lld max_ms=%lld missed=%zu\n",

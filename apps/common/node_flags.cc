@@ -156,6 +156,7 @@ Result<NodeOptions> node_options_from(const config::NodeSettings& settings, std:
   options.epmd_port = settings.epmd_port.value_or(0);
   if (settings.liveness_probe) options.liveness_probe = *settings.liveness_probe;
   if (settings.liveness_timeout) options.liveness_timeout = *settings.liveness_timeout;
+  if (settings.liveness_watchers) options.liveness_watchers = *settings.liveness_watchers;
   if (settings.max_message_size) options.max_message_size = *settings.max_message_size;
   if (settings.reassembly_budget) options.reassembly_budget = *settings.reassembly_budget;
   if (settings.max_mailbox) options.max_mailbox.messages = *settings.max_mailbox;

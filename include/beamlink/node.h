@@ -114,6 +114,10 @@ struct NodeOptions {
   unsigned tick_intensity = 4;
   std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(1000)};
   std::chrono::milliseconds liveness_timeout{std::chrono::milliseconds(1500)};
+  // Between beamlink nodes: how many peers watch each node closely (the
+  // others tick at Erlang's pace and check a reported node themselves);
+  // 0: every connection is watched closely. See dist/peer_watch.h.
+  unsigned liveness_watchers = 3;
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};
   size_t fragment_size = 64u << 10;
   // Receiving bounds (node.max_message_size, node.reassembly_budget): a

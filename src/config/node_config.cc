@@ -228,6 +228,12 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
   // A zero probe interval turns probing off (dist::DistOptions).
   if (key == "liveness_probe") return store(n.liveness_probe, f.duration(kMilli, "ms", false));
   if (key == "liveness_timeout") return store(n.liveness_timeout, f.duration(kMilli, "ms", true));
+  if (key == "liveness_watchers") {
+    auto count = f.integer(0, 64);
+    if (!count) return std::unexpected(count.error());
+    n.liveness_watchers = static_cast<unsigned>(*count);
+    return true;
+  }
   if (key == "max_message_size") {
     return store(n.max_message_size, f.byte_size(kMinReceiveBound, kMaxReceiveBound));
   }

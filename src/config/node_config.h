@@ -12,7 +12,7 @@
 //   [node]        name, cookie, cookie_file, hidden, ticktime (s),
 //                 listen_address, dist_port | dist_port_min + dist_port_max,
 //                 epmd (bool), epmd_port, peer_port, log_level,
-//                 liveness_probe, liveness_timeout, max_message_size,
+//                 liveness_probe, liveness_timeout, liveness_watchers, max_message_size,
 //                 reassembly_budget (bytes, or "256MiB"), health_address,
 //                 liveness_probe, liveness_timeout, dist_buf_busy_limit
 //                 (bytes), send_timeout, busy_send_timeout, health_address,
@@ -66,6 +66,7 @@ struct NodeSettings {
   std::optional<LogLevel> log_level;
   std::optional<std::chrono::milliseconds> liveness_probe;
   std::optional<std::chrono::milliseconds> liveness_timeout;
+  std::optional<unsigned> liveness_watchers;  // 0..kMaxLivenessWatchers
   // Receiving bounds (NodeOptions): bytes, kMinReceiveBound..kMaxReceiveBound.
   std::optional<uint64_t> max_message_size;
   std::optional<uint64_t> reassembly_budget;

@@ -258,6 +258,7 @@ void DistributionImpl::connection_ready(std::unique_ptr<Transport> transport,
   config.send_timeout = options_.send_timeout;
   config.busy_send_timeout = options_.busy_send_timeout;
   config.io = io_.get();
+  config.peer_watch = peer_watch_;
   auto connection = std::make_shared<ConnectionImpl>(
       std::move(transport), outcome.peer, initiated_by_us, std::move(config), sink_,
       [this](const std::shared_ptr<ConnectionImpl>& gone) { connection_gone(gone); });

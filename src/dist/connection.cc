@@ -12,6 +12,7 @@
 #include "dist/control_message.h"
 #include "dist/flags.h"
 #include "dist/frame_stream.h"
+#include "dist/liveness_messages.h"
 #include "dist/tick_plan.h"
 #include "dist/wire.h"
 
@@ -76,17 +77,32 @@ constexpr milliseconds kBlockedWrite{5};
 
 // Ticks every liveness_probe while probing (Erlang's ticktime / intensity
 // when not, or when that is shorter); a peer silent for 1.2 probe periods
-// (it missed a tick) is probed.
-TickPlan tick_plan(const ConnectionConfig& config) {
+// (it missed a tick) is probed. Between beamlink peers (peer_watch.h) a
+// direction ticks fast only when the peer watches us (`fast`), and the peer
+// is probed only when we watch it (`close`).
+TickPlan tick_plan(const ConnectionConfig& config, bool fast, bool close) {
   const unsigned intensity = std::max(config.tick_intensity, 1u);
   const milliseconds tick_interval =
       std::max(milliseconds(1), config.ticktime / static_cast<int>(intensity));
   const bool probing = config.liveness_probe.count() > 0;
   TickPlan plan;
-  plan.tick_period = probing ? std::min(config.liveness_probe, tick_interval) : tick_interval;
-  plan.probe_after =
-      probing ? config.liveness_probe + config.liveness_probe / 5 : Clock::duration::zero();
+  plan.tick_period =
+      probing && fast ? std::min(config.liveness_probe, tick_interval) : tick_interval;
+  plan.probe_after = probing && close ? config.liveness_probe + config.liveness_probe / 5
+                                      : Clock::duration::zero();
   return plan;
+}
+
+// How long a node suspected by another node has to answer our ping: 0.4
+// liveness_probe on one watcher's word, a quarter of that once a second
+// watcher reports it too (the watchers share the tick grid, so their
+// verdicts arrive together; this keeps a stopped node's drop by all within
+// 2 s of its last tick).
+// With no verdict yet (a watcher only doubts the node), the ping waits up
+// to liveness_timeout for a verdict and drops no one.
+Clock::duration verify_window(const ConnectionConfig& config, uint32_t reports) {
+  if (reports == 0) return config.liveness_timeout;
+  return reports >= 2 ? config.liveness_probe / 10 : config.liveness_probe * 2 / 5;
 }
 
 FailureDetectorOptions detector_options(const ConnectionConfig& config) {
@@ -172,7 +188,13 @@ void ConnectionImpl::start(std::vector<uint8_t> leftover) {
     asio::co_spawn(self->strand_, self->reader(std::move(leftover)), on_exit);
     asio::co_spawn(self->strand_, self->writer(), on_exit);
     if (self->config_.scheduler) {
-      self->config_.scheduler->add(std::weak_ptr<Ticked>(self), now + self->config_.check_period);
+      self->tick_id_.store(self->config_.scheduler->add(std::weak_ptr<Ticked>(self),
+                                                        now + self->config_.check_period),
+                           std::memory_order_relaxed);
+    }
+    // Tell the peer we take part in watching (erl drops it unread).
+    if (self->takes_part()) {
+      self->send_liveness(LivenessMessage{});
     }
   });
 }
@@ -368,16 +390,35 @@ SendStatus ConnectionImpl::enqueue(std::vector<uint8_t>& frames, bool whole, uin
 
 bool ConnectionImpl::enqueue_priority(std::span<const uint8_t> frames) {
   bool wake = false;
-  {
-    std::lock_guard lock(mutex_);
-    if (queue_closed_) return false;
+  std::unique_lock lock(mutex_);
+  if (queue_closed_) return false;
+  if (!socket_busy_ && writer_idle_ && !has_output()) {
+    // Nothing queued and nobody writing (an idle connection's tick): one
+    // non-blocking send from here, without waking the writer.
+    socket_busy_ = inline_writing_ = true;
+    lock.unlock();
+    const size_t written = transport_->try_write(frames).value_or(0);
+    if (written > 0) {
+      stats_.writes.fetch_add(1, std::memory_order_relaxed);
+      mark_written(written);
+    }
+    lock.lock();
+    socket_busy_ = inline_writing_ = false;
+    if (queue_closed_) {
+      lock.unlock();
+      drained_.notify_all();  // shut_down waits for inline_writing_ to clear
+      return true;
+    }
+    // The rest of a frame partly on the wire goes before anything queued meanwhile.
+    priority_.insert(priority_.begin(), frames.begin() + static_cast<ptrdiff_t>(written),
+                     frames.end());
+  } else if (priority_.size() < kMaxPriorityBytes) {
     // Ticks and probes are periodic; while the socket takes nothing at all,
     // a few are enough (the send timeout ends such a connection).
-    if (priority_.size() < kMaxPriorityBytes) {
-      priority_.insert(priority_.end(), frames.begin(), frames.end());
-    }
-    wake_writer_locked(wake);
+    priority_.insert(priority_.end(), frames.begin(), frames.end());
   }
+  if (has_output()) wake_writer_locked(wake);
+  lock.unlock();
   if (wake) post_wake();
   return true;
 }
@@ -576,6 +617,10 @@ void ConnectionImpl::handle(DistMessage& message) {
     return;
   }
   if (is_probe_reply(message.control)) return;
+  if (is_liveness_message(message.control)) {
+    on_liveness(message);
+    return;
+  }
   sink_.deliver(shared_from_this(), std::move(message.control), std::move(message.payload));
 }
 
@@ -605,6 +650,13 @@ bool ConnectionImpl::is_probe_reply(const Term& control) const {
 }
 
 void ConnectionImpl::send_probe() {
+  if (beamlink_peer()) {  // its connection answers at once, with a tick
+    LivenessMessage ping;
+    ping.kind = LivenessMessage::Kind::ping;
+    send_liveness(ping);
+    stats_.probes_sent.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   const Term probe_pid(Pid{Atom(config_.local_node), kProbePidId, 0, config_.local_creation});
   const Term ref(Reference{
       Atom(config_.local_node), config_.local_creation, {++probe_counter_, 0x70726f62, 0}});
@@ -625,8 +677,18 @@ void ConnectionImpl::send_probe() {
 Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration stall) {
   if (closed()) return Clock::time_point::max();
   stats_.checks.fetch_add(1, std::memory_order_relaxed);
-  const bool probing = config_.liveness_probe.count() > 0;
-  const TickPlan plan = tick_plan(config_);
+  // Between beamlink peers only the watchers watch closely (peer_watch.h).
+  const bool beamlink = beamlink_peer_.load(std::memory_order_relaxed);
+  const bool close_watch = !beamlink || (watch_state_.load(std::memory_order_relaxed) & 1) != 0;
+  const bool fast = !beamlink || peer_watches_us_.load(std::memory_order_relaxed);
+  const bool probing = config_.liveness_probe.count() > 0 && close_watch;
+  const TickPlan plan = tick_plan(config_, fast, close_watch);
+  if (close_watch && !watched_closely_) {
+    // Watched closely from now on: the slow-paced past says nothing.
+    detector_ = FailureDetector(detector_options(config_), now);
+    last_probe_ = {};
+  }
+  watched_closely_ = close_watch;
 
   // What we heard, and when we could not have.
   const Clock::rep last_byte = last_byte_at_.load(std::memory_order_relaxed);
@@ -634,7 +696,8 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
   const Clock::rep back = reader_back_at_.load(std::memory_order_relaxed);
   detector_.excuse(back == 0 ? now : at(back));  // away: we are not listening
   const Clock::rep writing = write_started_at_.load(std::memory_order_relaxed);
-  if (writing != 0 && now - at(writing) >= kBlockedWrite) {
+  const bool write_blocked = writing != 0 && now - at(writing) >= kBlockedWrite;
+  if (write_blocked) {
     detector_.excuse(now);  // the peer is not reading what we send (its answers wait)
   } else {
     detector_.excuse(at(unblocked_at_.load(std::memory_order_relaxed)));
@@ -649,9 +712,37 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
                                std::to_string(ms(silence)) + " ms (liveness timeout " +
                                std::to_string(ms(detector_.timeout())) + " ms, " +
                                std::to_string(config_.liveness_timeout.count()) + " ms configured)";
-    asio::post(strand_, [self = shared_from_this(), last_byte, reason] {
-      self->confirm_dead(last_byte, reason);
+    asio::post(strand_, [self = shared_from_this(), last_byte, reason, silence] {
+      self->confirm_dead(last_byte, reason, silence);
     });
+  }
+  // A suspicion from another node: nothing from the peer since our ping,
+  // for the whole window, while we were listening (and not stalled).
+  std::optional<Clock::time_point> verify_due;
+  if (const Clock::rep asked = verify_since_.load(std::memory_order_relaxed); asked != 0) {
+    const uint32_t reports = verify_reports_.load(std::memory_order_relaxed);
+    const auto window = verify_window(config_, reports);
+    const auto due = at(asked) + window;
+    if (last_byte > asked) {
+      verify_since_.store(0, std::memory_order_relaxed);  // answered
+      stats_.verifications_answered.fetch_add(1, std::memory_order_relaxed);
+    } else if (back == 0 || write_blocked || stall >= window) {
+      // We could not have heard it: the window starts again.
+      verify_since_.store(stamp(now), std::memory_order_relaxed);
+      verify_due = now + window;
+    } else if (now < due) {
+      verify_due = due;
+    } else if (reports == 0) {
+      verify_since_.store(0, std::memory_order_relaxed);  // a doubt no verdict followed
+    } else if (!verdict_pending_.exchange(true)) {
+      verify_since_.store(0, std::memory_order_relaxed);
+      const std::string reason = peer_.name + " suspected by another node and silent since: no " +
+                                 "answer to our ping in " + std::to_string(ms(now - at(asked))) +
+                                 " ms (" + std::to_string(reports) + " reports)";
+      asio::post(strand_, [self = shared_from_this(), last_byte, reason] {
+        self->confirm_dead(last_byte, reason, std::nullopt);
+      });
+    }
   }
   // Erlang's rule, whatever we were doing: nothing at all for net_ticktime.
   const auto quiet = now - std::max(at(last_byte), back == 0 ? now : at(back));
@@ -663,7 +754,14 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
   if (probing && silence >= plan.probe_after && now - last_probe_ >= plan.probe_after) {
     last_probe_ = now;
     send_probe();
+    // A peer we watch for the others missed a tick: they ping it now, so a
+    // verdict finds their pings already waiting (peer_watch.h).
+    if (!doubt_told_ && beamlink && close_watch && config_.peer_watch) {
+      doubt_told_ = true;
+      config_.peer_watch->doubted(*this, ms(silence));
+    }
   }
+  if (silence < plan.probe_after) doubt_told_ = false;
   inline_armed_.store(true, std::memory_order_relaxed);
   Clock::time_point written{Clock::duration(last_written_.load(std::memory_order_relaxed))};
   if (plan.tick_now(now, written)) {
@@ -672,6 +770,7 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
   }
   auto next = plan.next_check(now, written, silence, detector_.timeout(), last_probe_, quiet,
                               config_.ticktime);
+  if (verify_due) next = std::min(next, *verify_due);
   // The send timeout: due send_timeout after a write began to wait (or, if
   // none waits, no later than send_timeout from now; this matters only when
   // ticks are further apart than that, with probing off).
@@ -683,7 +782,8 @@ Clock::time_point ConnectionImpl::check(Clock::time_point now, Clock::duration s
   return next;
 }
 
-void ConnectionImpl::confirm_dead(Clock::rep heard, const std::string& reason) {
+void ConnectionImpl::confirm_dead(Clock::rep heard, const std::string& reason,
+                                  std::optional<Clock::duration> silence) {
   verdict_pending_.store(false);
   if (closed()) return;
   // Bytes read since the verdict, or a reader busy with what it read, save the peer.
@@ -692,7 +792,103 @@ void ConnectionImpl::confirm_dead(Clock::rep heard, const std::string& reason) {
     stats_.suspicions_withdrawn.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  // Our own detector's verdict on a peer we watch for the others: tell them.
+  if (silence && config_.peer_watch && beamlink_peer()) {
+    config_.peer_watch->dropped(*this, (watch_state_.load(std::memory_order_relaxed) & 1) != 0,
+                                ms(*silence));
+  }
   shut_down(reason);
+}
+
+bool ConnectionImpl::takes_part() const {
+  // Hidden connections (a CLI's short-lived node, erl_call) stay out of the ring.
+  return config_.peer_watch && config_.liveness_probe.count() > 0 && !peer_.hidden;
+}
+
+void ConnectionImpl::wake_check(Clock::time_point at) {
+  if (config_.scheduler) config_.scheduler->wake(tick_id_.load(std::memory_order_relaxed), at);
+}
+
+void ConnectionImpl::on_liveness(const DistMessage& message) {
+  const auto decoded =
+      decode_liveness(message.control, message.payload ? &*message.payload : nullptr);
+  if (!decoded) return;  // a later version's message: ignored
+  switch (decoded->kind) {
+    case LivenessMessage::Kind::ping:
+      stats_.pings_answered.fetch_add(1, std::memory_order_relaxed);
+      send_tick();  // any bytes answer it; a tick is the fewest
+      return;
+    case LivenessMessage::Kind::hello:
+      if (takes_part() && !beamlink_peer_.exchange(true)) {
+        config_.peer_watch->joined(shared_from_this());
+        wake_check(Clock::now());
+      }
+      return;
+    case LivenessMessage::Kind::watch:
+    case LivenessMessage::Kind::unwatch: {
+      const bool on = decoded->kind == LivenessMessage::Kind::watch;
+      if (peer_watches_us_.exchange(on) != on) wake_check(Clock::now());
+      return;
+    }
+    case LivenessMessage::Kind::doubt:
+    case LivenessMessage::Kind::suspect:
+      if (config_.peer_watch && beamlink_peer()) config_.peer_watch->suspected(*this, *decoded);
+      return;
+  }
+}
+
+void ConnectionImpl::set_watching(bool on, uint64_t generation) {
+  uint64_t current = watch_state_.load(std::memory_order_relaxed);
+  const uint64_t wanted = generation << 1 | (on ? 1 : 0);
+  do {
+    if ((current >> 1) >= generation) return;  // a newer assignment was applied
+  } while (!watch_state_.compare_exchange_weak(current, wanted, std::memory_order_relaxed));
+  if (((current & 1) != 0) == on) return;
+  asio::post(strand_, [self = shared_from_this()] { self->sync_watch(); });
+  wake_check(Clock::now());
+}
+
+void ConnectionImpl::sync_watch() {
+  const bool on = (watch_state_.load(std::memory_order_relaxed) & 1) != 0;
+  if (on == watch_sent_ || closed()) return;
+  watch_sent_ = on;
+  LivenessMessage message;
+  message.kind = on ? LivenessMessage::Kind::watch : LivenessMessage::Kind::unwatch;
+  send_liveness(message);
+}
+
+void ConnectionImpl::send_liveness(const LivenessMessage& message) {
+  const auto encoded = encode_liveness(message, config_.local_node, config_.local_creation);
+  // On the priority lane, like probes.
+  thread_local std::vector<uint8_t> bytes;
+  bytes.clear();
+  if (!append_message(bytes, encoded.control, &encoded.payload, format_,
+                      next_sequence_.fetch_add(1, std::memory_order_relaxed))) {
+    return;
+  }
+  enqueue_priority(bytes);
+}
+
+void ConnectionImpl::verify(const std::string& reason, bool verdict) {
+  if (closed()) return;
+  const auto now = Clock::now();
+  Clock::rep since = 0;
+  if (verify_since_.compare_exchange_strong(since, stamp(now), std::memory_order_relaxed)) {
+    const uint32_t reports = verdict ? 1 : 0;
+    verify_reports_.store(reports, std::memory_order_relaxed);
+    stats_.verifications.fetch_add(1, std::memory_order_relaxed);
+    log(LogLevel::info, reason + "; pinging it");
+    LivenessMessage ping;
+    ping.kind = LivenessMessage::Kind::ping;
+    send_liveness(ping);
+    wake_check(now + verify_window(config_, reports));
+    return;
+  }
+  if (!verdict) return;  // pinging it already
+  // A verdict on the silence our ping is already timing (after a doubt, or
+  // another watcher's verdict): the window counts from that ping.
+  const uint32_t reports = verify_reports_.fetch_add(1, std::memory_order_relaxed) + 1;
+  wake_check(at(since) + verify_window(config_, reports));
 }
 
 void ConnectionImpl::send_tick() {
@@ -723,6 +919,7 @@ void ConnectionImpl::shut_down(const std::string& reason) {
   transport_->close();
   wake_timer_.cancel();
   auto self = shared_from_this();
+  if (config_.peer_watch) config_.peer_watch->left(*this);
   if (up_reported_) log(LogLevel::info, "connection with " + peer_.name + " down: " + reason);
   if (up_reported_) {
     try {

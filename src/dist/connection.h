@@ -78,12 +78,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "dist/dist_header.h"
 #include "dist/distribution.h"
 #include "dist/failure_detector.h"
+#include "dist/peer_watch.h"
 #include "dist/tick_scheduler.h"
 #include "dist/transport.h"
 
@@ -114,6 +116,9 @@ struct ConnectionConfig {
   // Receiving: see DistOptions. A null budget is unbounded.
   size_t max_message_size = kDefaultMaxMessageSize;
   std::shared_ptr<ReceiveBudget> receive_budget;
+  // Who watches whom among beamlink peers (peer_watch.h); null: every
+  // connection is watched closely, as with a peer that is not beamlink.
+  std::shared_ptr<PeerWatch> peer_watch;
 };
 
 // Counters for tests and benchmarks. Read with relaxed ordering.
@@ -132,15 +137,19 @@ struct ConnectionStats {
   std::atomic<uint64_t> checks{0};  // liveness checks by the scheduler
   // Verdicts withdrawn on confirmation (bytes arrived meanwhile).
   std::atomic<uint64_t> suspicions_withdrawn{0};
-  std::atomic<uint64_t> busy_refusals{0};   // nosuspend sends refused while busy
-  std::atomic<uint64_t> busy_waits{0};      // sends that waited for the queue to drain
-  std::atomic<uint64_t> busy_timeouts{0};   // ... and gave up (dropped)
-  std::atomic<uint64_t> overflow_drops{0};  // past the hard cap on a distribution thread
-  std::atomic<uint64_t> inline_writes{0};   // messages written by the inline fast path
+  std::atomic<uint64_t> busy_refusals{0};           // nosuspend sends refused while busy
+  std::atomic<uint64_t> busy_waits{0};              // sends that waited for the queue to drain
+  std::atomic<uint64_t> busy_timeouts{0};           // ... and gave up (dropped)
+  std::atomic<uint64_t> overflow_drops{0};          // past the hard cap on a distribution thread
+  std::atomic<uint64_t> inline_writes{0};           // messages written by the inline fast path
+  std::atomic<uint64_t> pings_answered{0};          // liveness pings from the peer (peer_watch.h)
+  std::atomic<uint64_t> verifications{0};           // suspicions from other nodes checked
+  std::atomic<uint64_t> verifications_answered{0};  // ... that the peer answered
 };
 
 class ConnectionImpl final : public Connection,
                              public Ticked,
+                             public WatchedPeer,
                              public std::enable_shared_from_this<ConnectionImpl> {
  public:
   using Clock = std::chrono::steady_clock;
@@ -175,6 +184,17 @@ class ConnectionImpl final : public Connection,
 
   // Ticked: ticks, probes and the failure detector (scheduler's strand).
   Clock::time_point check(Clock::time_point now, Clock::duration stall) override;
+
+  // WatchedPeer (peer_watch.h). Between beamlink peers (both said hello) a
+  // connection is watched closely (probes, detector) only while
+  // set_watching(true), and ticks every liveness_probe only while the peer
+  // asked for it; otherwise both at Erlang's pace, with net_ticktime.
+  const std::string& peer_name() const override { return peer_.name; }
+  bool peer_closed() const override { return closed(); }
+  void set_watching(bool on, uint64_t generation) override;
+  void send_liveness(const LivenessMessage& message) override;
+  void verify(const std::string& reason, bool verdict) override;
+  bool beamlink_peer() const { return beamlink_peer_.load(std::memory_order_relaxed); }
 
  private:
   // Queued bytes of one or more complete frames. `sealed` items (one large
@@ -215,8 +235,18 @@ class ConnectionImpl final : public Connection,
   bool is_probe_reply(const Term& control) const;  // a control message the header did not take
   void send_probe();
   void send_tick();
-  // On the strand: closes for `reason` unless bytes came after `heard`.
-  void confirm_dead(Clock::rep heard, const std::string& reason);
+  // On the strand: a liveness message from the peer (peer_watch.h).
+  void on_liveness(const DistMessage& message);
+  // On the strand: tells the peer whether we watch it, if that changed.
+  void sync_watch();
+  // Whether this connection takes part in watching (peer_watch.h).
+  bool takes_part() const;
+  // Asks the scheduler to check this connection by `at`.
+  void wake_check(Clock::time_point at);
+  // On the strand: closes for `reason` unless bytes came after `heard`;
+  // `silence`: our own detector's verdict (told to the other peers).
+  void confirm_dead(Clock::rep heard, const std::string& reason,
+                    std::optional<Clock::duration> silence);
   bool on_io_thread() const;
   // On the strand: closes the transport and reports connection_down once.
   void shut_down(const std::string& reason);
@@ -276,6 +306,17 @@ class ConnectionImpl final : public Connection,
   Clock::time_point last_probe_;
   uint32_t probe_counter_ = 0;
   std::atomic<bool> verdict_pending_{false};  // a confirm_dead is posted
+  bool watched_closely_ = true;               // as of the last check()
+  bool doubt_told_ = false;                   // the others were told of this silence (peer_watch.h)
+
+  // Between beamlink peers (peer_watch.h).
+  std::atomic<uint64_t> tick_id_{0};          // in the scheduler
+  std::atomic<bool> beamlink_peer_{false};    // it said hello (and we take part)
+  std::atomic<uint64_t> watch_state_{0};      // generation << 1 | watching
+  std::atomic<bool> peer_watches_us_{false};  // it asked for fast ticks
+  std::atomic<Clock::rep> verify_since_{0};   // a suspicion's ping went out (0: none)
+  std::atomic<uint32_t> verify_reports_{0};   // watchers that reported it meanwhile
+  bool watch_sent_ = false;                   // strand-only: what the peer was told
 };
 
 }  // namespace beamlink::dist

@@ -70,6 +70,9 @@ DistributionImpl::DistributionImpl(const DistOptions& options, DistSink& sink)
       random_(std::random_device{}()) {
   options_.logger = safe_logger(options_.logger, stats_.failures);
   check_period_ = check_period_for(options_);
+  if (options_.liveness_watchers > 0 && options_.liveness_probe.count() > 0) {
+    peer_watch_ = std::make_shared<PeerWatch>(options_.node_name, options_.liveness_watchers);
+  }
   scheduler_ =
       std::make_shared<TickScheduler>(asio::make_strand(*io_), check_period_,
                                       [this](const std::string& what) { count_failure(what); });

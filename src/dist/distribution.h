@@ -184,6 +184,13 @@ struct DistOptions {
   // probing.
   std::chrono::milliseconds liveness_probe{std::chrono::milliseconds(1000)};
   std::chrono::milliseconds liveness_timeout{std::chrono::milliseconds(1500)};
+  // Between beamlink nodes (both probing, both with this above zero) each
+  // node is watched as above by only this many peers, which tell the rest
+  // when they drop it; the rest check for themselves with a ping before they
+  // drop it, and otherwise tick at Erlang's pace (dist/peer_watch.h). An
+  // idle mesh then sends about `liveness_watchers` fast ticks per node per
+  // second instead of one per connection. 0: every connection is watched.
+  unsigned liveness_watchers = 3;
   std::chrono::milliseconds setup_time{std::chrono::seconds(7)};  // net_setuptime
   size_t fragment_size = 64u << 10;  // payload bytes per outgoing fragment
   // Receiving. The largest message accepted, in bytes of its encoded terms

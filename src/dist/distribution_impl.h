@@ -61,6 +61,7 @@ class DistributionImpl final : public Distribution {
   };
   const Counters& counters() const { return stats_; }
   const TickScheduler& scheduler() const { return *scheduler_; }
+  const PeerWatch* peer_watch() const { return peer_watch_.get(); }
 
  private:
   // An outgoing attempt, so that a winning simultaneous connect can abort it.
@@ -125,6 +126,7 @@ class DistributionImpl final : public Distribution {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::any_io_executor control_;
   std::shared_ptr<TickScheduler> scheduler_;  // the node's one timer
+  std::shared_ptr<PeerWatch> peer_watch_;     // null: every connection watched closely
   std::chrono::milliseconds check_period_{250};
   asio::ip::tcp::acceptor acceptor_;
   epmd::Registration registration_;  // control_-only

@@ -38,13 +38,24 @@ void TickScheduler::start() {
   });
 }
 
-void TickScheduler::add(std::weak_ptr<Ticked> ticked, Clock::time_point first) {
-  asio::post(strand_, [self = shared_from_this(), ticked = std::move(ticked), first] {
+uint64_t TickScheduler::add(std::weak_ptr<Ticked> ticked, Clock::time_point first) {
+  const uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  asio::post(strand_, [self = shared_from_this(), ticked = std::move(ticked), first, id] {
     if (self->stopped_) return;
-    const uint64_t id = self->next_id_++;
-    self->entries_.emplace(id, ticked);
     const auto at = self->queue_.schedule(id, first);
+    self->entries_.emplace(id, Entry{ticked, at});
     if (at < self->armed_for_) self->timer_.cancel();  // re-arm for the earlier slot
+  });
+  return id;
+}
+
+void TickScheduler::wake(uint64_t id, Clock::time_point at) {
+  asio::post(strand_, [self = shared_from_this(), id, at] {
+    if (self->stopped_) return;
+    auto found = self->entries_.find(id);
+    if (found == self->entries_.end() || at >= found->second.due) return;
+    found->second.due = self->queue_.schedule(id, at);
+    if (found->second.due < self->armed_for_) self->timer_.cancel();
   });
 }
 
@@ -69,8 +80,8 @@ asio::awaitable<void> TickScheduler::run() {
     stats_.rounds.fetch_add(1, std::memory_order_relaxed);
     for (const uint64_t id : queue_.pop_due(now)) {
       auto found = entries_.find(id);
-      if (found == entries_.end()) continue;
-      auto ticked = found->second.lock();
+      if (found == entries_.end() || found->second.due > now) continue;  // gone, or stale
+      auto ticked = found->second.ticked.lock();
       Clock::time_point again = Clock::time_point::max();
       if (ticked) {
         stats_.checks.fetch_add(1, std::memory_order_relaxed);
@@ -87,7 +98,7 @@ asio::awaitable<void> TickScheduler::run() {
       if (again == Clock::time_point::max()) {
         entries_.erase(found);
       } else {
-        queue_.schedule(id, std::max(again, now + Clock::duration(1)));
+        found->second.due = queue_.schedule(id, std::max(again, now + Clock::duration(1)));
       }
     }
   }

@@ -54,8 +54,12 @@ class TickScheduler : public std::enable_shared_from_this<TickScheduler> {
   TickScheduler(asio::any_io_executor strand, Clock::duration slot, OnError on_error = {});
 
   void start();
-  // Checks `ticked` from `first` on.
-  void add(std::weak_ptr<Ticked> ticked, Clock::time_point first);
+  // Checks `ticked` from `first` on. Returns its id (for wake()).
+  uint64_t add(std::weak_ptr<Ticked> ticked, Clock::time_point first);
+  // Checks entry `id` by `at` (sooner than it asked, if earlier): its
+  // state changed in a way check() must see (a peer asked for fast ticks, a
+  // suspicion arrived). Any thread.
+  void wake(uint64_t id, Clock::time_point at);
   void stop();
   const TickSchedulerStats& stats() const { return stats_; }
 
@@ -68,8 +72,14 @@ class TickScheduler : public std::enable_shared_from_this<TickScheduler> {
   TickSchedulerStats stats_;
   // Strand-only.
   TimerQueue queue_;
-  std::unordered_map<uint64_t, std::weak_ptr<Ticked>> entries_;
-  uint64_t next_id_ = 1;
+  struct Entry {
+    std::weak_ptr<Ticked> ticked;
+    // The slot it is due in; queue entries for other slots are stale
+    // (left behind by wake()) and skipped.
+    Clock::time_point due;
+  };
+  std::unordered_map<uint64_t, Entry> entries_;
+  std::atomic<uint64_t> next_id_{1};
   Clock::time_point armed_for_ = Clock::time_point::max();
   bool stopped_ = false;
 };

@@ -61,6 +61,7 @@ Result<void> Runtime::start_distribution() {
   d.tick_intensity = options_.tick_intensity;
   d.liveness_probe = options_.liveness_probe;
   d.liveness_timeout = options_.liveness_timeout;
+  d.liveness_watchers = options_.liveness_watchers;
   d.setup_time = options_.setup_time;
   d.fragment_size = options_.fragment_size;
   d.max_message_size = options_.max_message_size;

@@ -53,6 +53,7 @@ peer_port = 9100
 log_level = "warning"
 liveness_probe = 2000
 liveness_timeout = "5s"
+liveness_watchers = 5
 
 [startup]
 min_peers = 2
@@ -86,6 +87,7 @@ hosts = ["a@h1", "b@h2"]
   EXPECT_EQ(n.log_level, LogLevel::warning);
   EXPECT_EQ(n.liveness_probe, milliseconds(2000));
   EXPECT_EQ(n.liveness_timeout, milliseconds(5000));
+  EXPECT_EQ(n.liveness_watchers, 5u);
   EXPECT_EQ(r->startup.min_peers, 2u);
   EXPECT_EQ(r->startup.timeout, milliseconds(60'000));
   EXPECT_TRUE(r->startup.required);
@@ -249,6 +251,10 @@ TEST(NodeConfigTest, BadDurationsAreRefused) {
             "t.toml:2:12: node.ticktime must be more than zero");
   EXPECT_EQ(error_of("[node]\nliveness_timeout = 0\n"),
             "t.toml:2:20: node.liveness_timeout must be more than zero");
+  auto all_watched = parse("[node]\nliveness_watchers = 0\n");  // every connection watched
+  ASSERT_TRUE(all_watched) << all_watched.error().to_string();
+  EXPECT_EQ(all_watched->node.liveness_watchers, 0u);
+  EXPECT_FALSE(parse("[node]\nliveness_watchers = 65\n"));
   auto probe_off = parse("[node]\nliveness_probe = 0\n");  // zero turns probing off
   ASSERT_TRUE(probe_off) << probe_off.error().to_string();
   EXPECT_EQ(probe_off->node.liveness_probe, milliseconds(0));

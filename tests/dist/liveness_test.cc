@@ -87,6 +87,7 @@ TEST_F(LivenessTest, IdleConnectionsTickTogetherAndWakeTheSchedulerRarely) {
   auto oa = options("a");
   oa.liveness_probe = 200ms;  // ticks every 200 ms
   oa.liveness_timeout = 2s;
+  oa.liveness_watchers = 0;  // every connection ticks (peer_watch.h thins them out)
   auto a = start(oa, sink_a);
   std::vector<std::unique_ptr<TestSink>> sinks;
   std::vector<std::unique_ptr<Distribution>> peers;
@@ -95,6 +96,7 @@ TEST_F(LivenessTest, IdleConnectionsTickTogetherAndWakeTheSchedulerRarely) {
     auto o = options("p" + std::to_string(i));
     o.liveness_probe = 200ms;
     o.liveness_timeout = 2s;
+    o.liveness_watchers = 0;
     peers.push_back(start(o, *sinks.back()));
     ASSERT_TRUE(a->connect_sync(peers.back()->node_name()));
   }

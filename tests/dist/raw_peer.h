@@ -66,9 +66,13 @@ class RawPeer {
     asio::write(socket_, asio::buffer(bytes), ignored);
   }
 
-  // The control message of the first message frame (ticks skipped) that
-  // arrives within about 5 s, or nullopt.
-  std::optional<Term> next_control() {
+  // The first message frame (ticks skipped) that arrives within about 5 s:
+  // its control message and payload (if any), or nullopt.
+  struct Message {
+    Term control;
+    std::optional<Term> payload;
+  };
+  std::optional<Message> next_message() {
     for (int round = 0; round < 25; ++round) {
       auto [bytes, closed] = read_for(std::chrono::milliseconds(200));
       pending_.insert(pending_.end(), bytes.begin(), bytes.end());
@@ -90,11 +94,27 @@ class RawPeer {
         }
         auto control = etf::decode_one(std::span(frame).subspan(at));
         if (!control) return std::nullopt;
-        return control->term;
+        Message message{control->term, std::nullopt};
+        // The payload: after a version byte in a pass-through frame, straight
+        // after the control message behind a distribution header.
+        at += control->consumed;
+        if (at < frame.size() && frame[at] == 131) ++at;
+        if (at < frame.size()) {
+          auto payload = etf::decode_one(std::span(frame).subspan(at));
+          if (payload) message.payload = payload->term;
+        }
+        return message;
       }
       if (closed) break;
     }
     return std::nullopt;
+  }
+
+  // The control message of next_message(), or nullopt.
+  std::optional<Term> next_control() {
+    auto message = next_message();
+    if (!message) return std::nullopt;
+    return message->control;
   }
 
   // Reads for up to `limit`; returns the bytes and whether the peer closed.

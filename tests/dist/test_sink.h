@@ -101,6 +101,10 @@ class TestSink final : public DistSink {
   // Unlocked accessors for use inside wait() predicates.
   size_t ups_locked() const { return ups_.size(); }
   size_t downs_locked() const { return downs_.size(); }
+  const std::vector<std::pair<std::shared_ptr<Connection>, std::string>>& down_events_locked()
+      const {
+    return downs_;
+  }
   const std::vector<Message>& messages_locked() const { return messages_; }
 
   bool answer_probes = true;

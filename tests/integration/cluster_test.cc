@@ -12,6 +12,7 @@
 // Membership is read the way a user reads it: `beamlink nodes NODE`, which
 // asks the node for erlang:nodes/0 (so it reads erl's view the same way).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <future>
@@ -270,6 +271,64 @@ TEST_F(ClusterProcessTest, StaticListMeshWithErlSurvivesKillAndRestart) {
   nodes[1] = spawn_node(victim, config);
   ASSERT_TRUE(views_become(full_mesh(all), 20s)) << last_views_ << logs(nodes);
   report("static: heal after restarting the killed node (from spawn)", seconds_since(restart_at));
+}
+
+// A stopped (SIGSTOPped) beamlink node: its kernel keeps its sockets open
+// and acknowledging, so only the failure detectors can tell. With six
+// nodes and three watchers per node (the default), three nodes watch it
+// closely and two learn of it from them and check with a ping: every one
+// drops it, far sooner than net_ticktime (60 s), and no live node is
+// dropped on the way.
+TEST_F(ClusterProcessTest, AStoppedNodeIsDroppedByEveryOtherNode) {
+  std::vector<std::string> addresses;
+  std::vector<std::string> names;
+  for (int i = 0; i < 6; ++i) {
+    addresses.push_back("127.0.0." + std::to_string(i + 2));
+    names.push_back(node_name("w" + std::to_string(i + 1), addresses.back()));
+  }
+  start_epmd(addresses);
+  const std::string config = write_config(
+      "stop.toml", "[topologies.static]\nstrategy = \"epmd\"\nhosts = " + toml_list(names) + "\n");
+  std::vector<ChildProcess> nodes;
+  for (const auto& name : names) nodes.push_back(spawn_node(name, config));
+  ASSERT_TRUE(views_become(full_mesh(names), 30s)) << last_views_ << logs(nodes);
+
+  const size_t victim = 2;
+  const auto since_midnight_ms = [] {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now).count() % 86'400'000;
+  };
+  const int64_t stopped_at = since_midnight_ms();
+  ASSERT_EQ(::kill(nodes[victim].pid(), SIGSTOP), 0);
+  const std::string down = "nodedown " + names[victim];
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (size_t i = 0; i < nodes.size(); ++i) {
+          if (i != victim && nodes[i].output().find(down) == std::string::npos) return false;
+        }
+        return true;
+      },
+      20s))
+      << logs(nodes);
+  int64_t slowest = 0;
+  size_t told = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (i == victim) continue;
+    const std::string log = nodes[i].output();
+    slowest = std::max(slowest, logged_at(log, down) - stopped_at);
+    if (log.find(names[victim] + " suspected by another node") != std::string::npos) ++told;
+    // Only the stopped node went down.
+    size_t downs = 0;
+    for (size_t at = log.find("nodedown "); at != std::string::npos;
+         at = log.find("nodedown ", at + 1)) {
+      ++downs;
+    }
+    EXPECT_EQ(downs, 1u) << log;
+  }
+  // The nodes that do not watch it closely heard of it from those that do.
+  EXPECT_GE(told, 1u) << logs(nodes);
+  report("SIGSTOP seen by all 5 other nodes (from the stop, by their logs)",
+         static_cast<double>(slowest) / 1000.0);
 }
 
 // local_epmd: three beamlink nodes on one host and an erl node registered

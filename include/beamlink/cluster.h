@@ -79,9 +79,12 @@ struct ReconcilerOptions {
   // Of two nodes that want each other, the smaller name waits
   // backoff_initial (x 1-2) before dialling: the greater one dials at once.
   std::chrono::milliseconds resync_interval{1000};
-  // Dials in flight at once: all are started together (asynchronously),
-  // up to this many; the rest start as earlier ones finish.
-  size_t max_connects = 64;
+  // Dials in flight at once (they are asynchronous: no thread each); the
+  // rest start as earlier ones finish. Every dial in flight holds CPU for
+  // its handshake: 128 nodes on 2 cores with 16-64 each in flight made
+  // handshakes outlive the setup time (connections closed right after the
+  // peer saw them up); 8 formed as fast, with none.
+  size_t max_connects = 8;
   // A dial with no outcome after this long counts as failed (and is
   // retried with backoff); its late outcome is ignored. The node's own
   // setup_time bounds a dial too.

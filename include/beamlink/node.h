@@ -233,6 +233,10 @@ class Node {
   // ---- Nodes ----
   // Connects (or finds the connection); bounded by options.setup_time.
   virtual Result<void> connect(std::string_view node) = 0;
+  // The same without blocking: `done` is called once, on a distribution
+  // thread (or at once on the caller's when there is nothing to do), with
+  // the outcome. It must not block.
+  virtual void connect_async(std::string_view node, std::function<void(Result<void>)> done) = 0;
   virtual void disconnect(std::string_view node) = 0;
   virtual std::vector<std::string> nodes(NodeKind kind = NodeKind::visible) const = 0;
   // net_adm:ping: connect and ask the peer's net_kernel {is_auth, Us}.

@@ -27,6 +27,7 @@ using std::chrono::milliseconds;
 constexpr int64_t kMaxConfigBytes = 1 << 20;
 constexpr int64_t kMaxPeers = 1'000'000;
 constexpr int64_t kMaxConnectThreads = 1024;
+constexpr int64_t kMaxConnects = 65536;
 
 const char* type_name(const toml::node& node) {
   switch (node.type()) {
@@ -339,6 +340,11 @@ Result<void> read_reconciler(std::string_view source, const toml::table& table,
                          if (key == "connect_threads") {
                            return store(r.connect_threads, f.integer(1, kMaxConnectThreads));
                          }
+                         if (key == "max_connects") {
+                           return store(r.max_connects, f.integer(1, kMaxConnects));
+                         }
+                         if (key == "connect_timeout")
+                           return store(r.connect_timeout, f.duration(kMilli, "ms", true));
                          return false;
                        });
   if (!keys) return keys;

@@ -72,7 +72,11 @@ class TopologyHost final : public StrategyHost {
 };
 
 ClusterHooks default_hooks(Node& node, ClusterHooks hooks) {
-  if (!hooks.connect) hooks.connect = [&node](std::string_view n) { return node.connect(n); };
+  if (!hooks.connect && !hooks.connect_async) {
+    hooks.connect_async = [&node](std::string_view n, std::function<void(Result<void>)> done) {
+      node.connect_async(n, std::move(done));
+    };
+  }
   if (!hooks.disconnect) hooks.disconnect = [&node](std::string_view n) { node.disconnect(n); };
   if (!hooks.list_nodes) hooks.list_nodes = [&node] { return node.nodes(NodeKind::all); };
   return hooks;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <asio/post.hpp>
+#include <atomic>
 
 namespace beamlink::discovery {
 
@@ -18,6 +19,13 @@ Reconciler::Reconciler(asio::io_context& io, WorkerPool& pool, ClusterHooks hook
       logger_(std::move(logger)),
       random_(std::random_device{}()),
       timer_(io) {}
+
+Reconciler::~Reconciler() {
+  // Asynchronous connects post their outcome to io_ and touch nothing of
+  // ours after that; wait until none is left, so io_ outlives their posts.
+  std::unique_lock lock(outstanding_->mutex);
+  outstanding_->idle.wait(lock, [this] { return outstanding_->count == 0; });
+}
 
 size_t Reconciler::add_topology(std::string name, std::string strategy, bool prunes,
                                 std::optional<std::chrono::milliseconds> retry_max) {
@@ -203,6 +211,8 @@ void Reconciler::reconcile() {
       next = std::min(next, peer.next_attempt);
       continue;
     }
+    // At the limit: the next connect to finish reconciles again.
+    if (in_flight_ >= std::max<size_t>(1, options_.max_connects)) continue;
     connect(node);
   }
   schedule(next);
@@ -211,26 +221,71 @@ void Reconciler::reconcile() {
 void Reconciler::connect(const std::string& node) {
   Peer& peer = peers_[node];
   peer.in_flight = true;
+  peer.attempt = ++attempts_;
+  ++in_flight_;
   log(owner(node), LogLevel::debug,
       "connecting to " + node +
           (peer.failures > 0 ? " (retry " + std::to_string(peer.failures) + ")" : ""));
-  pool_.post([this, node, connect = hooks_.connect] {
-    Result<void> result = connect(node);
-    asio::post(io_, [this, node, result = std::move(result)]() mutable {
-      on_connected(node, std::move(result));
-    });
+  const uint64_t attempt = peer.attempt;
+  peer.deadline = std::make_shared<asio::steady_timer>(io_, options_.connect_timeout);
+  peer.deadline->async_wait([this, node, attempt](const std::error_code& ec) {
+    if (ec) return;
+    on_connected(node, attempt,
+                 fail(Errc::timeout, "no outcome after " +
+                                         std::to_string(options_.connect_timeout.count()) + " ms"));
   });
+  if (!hooks_.connect_async) {
+    pool_.post([this, node, attempt, connect = hooks_.connect] {
+      Result<void> result = connect(node);
+      asio::post(io_, [this, node, attempt, result = std::move(result)]() mutable {
+        on_connected(node, attempt, std::move(result));
+      });
+    });
+    return;
+  }
+  {
+    std::lock_guard lock(outstanding_->mutex);
+    ++outstanding_->count;
+  }
+  // Whoever claims the attempt first (its outcome, or a throw) counts it
+  // out, after the post: io_ is alive until the count is back to 0.
+  auto claimed = std::make_shared<std::atomic<bool>>(false);
+  auto leave = [outstanding = outstanding_] {
+    std::lock_guard lock(outstanding->mutex);
+    if (--outstanding->count == 0) outstanding->idle.notify_all();
+  };
+  auto done = [this, node, attempt, claimed, leave](Result<void> result) {
+    if (claimed->exchange(true)) return;
+    asio::post(io_, [this, node, attempt, result = std::move(result)]() mutable {
+      on_connected(node, attempt, std::move(result));
+    });
+    leave();
+  };
+  try {
+    hooks_.connect_async(node, std::move(done));
+  } catch (...) {
+    // The attempt's deadline ends it.
+    if (!claimed->exchange(true)) {
+      leave();
+      log(owner(node), LogLevel::error, "connecting to " + node + " threw");
+    }
+  }
 }
 
-void Reconciler::on_connected(const std::string& node, Result<void> result) {
+void Reconciler::on_connected(const std::string& node, uint64_t attempt, Result<void> result) {
   if (stopped_) return;
   auto it = peers_.find(node);
-  if (it == peers_.end()) {
-    // Left every desired set while the connect was in flight.
+  if (it == peers_.end() || !it->second.in_flight || it->second.attempt != attempt) {
+    // Left every desired set while in flight, or a timed-out attempt's late
+    // outcome (what it connected, reconcile() sees in list_nodes).
     return;
   }
   Peer& peer = it->second;
   peer.in_flight = false;
+  if (peer.deadline) peer.deadline->cancel();
+  peer.deadline.reset();
+  const bool at_limit = in_flight_-- >= std::max<size_t>(1, options_.max_connects);
+  if (at_limit) asio::post(io_, [this] { reconcile(); });  // a slot is free
   size_t index = owner(node);
   if (result) {
     peer.failures = 0;

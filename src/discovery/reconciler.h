@@ -2,14 +2,21 @@
 // into connects and disconnects.
 //
 // Runs on the cluster's strategy thread (`io`): every public method except
-// status() and connected_peers() must be called there. Connects and
-// disconnects are handed to the worker pool (they may block); their results
-// come back on `io`.
+// status() must be called there, and it is destroyed after `io` stopped
+// running. Connects go through hooks.connect_async (never blocking; a
+// blocking hooks.connect runs on the worker pool instead), disconnects
+// through the pool; outcomes come back on `io`. The destructor waits for
+// every asynchronous connect it started to report (the node's setup time
+// bounds them; a stopped node reports at once).
 //
 // Rules:
 //  * Every node in some topology's desired set and not connected is
 //    connected; a failure is retried after Backoff::delay(failures), per
 //    node, until it connects or leaves every desired set.
+//  * All due connects start at once, up to options.max_connects in flight;
+//    the others start as those finish. A connect with no outcome after
+//    options.connect_timeout counts as a failure; its late outcome is
+//    ignored.
 //  * A node that goes down while desired is retried at once, then with
 //    backoff.
 //  * Dial races: of two nodes that want each other, the one with the
@@ -24,7 +31,9 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -42,6 +51,9 @@ class Reconciler {
  public:
   Reconciler(asio::io_context& io, WorkerPool& pool, ClusterHooks hooks,
              const ReconcilerOptions& options, std::string self, ClusterLogger logger);
+  ~Reconciler();
+  Reconciler(const Reconciler&) = delete;
+  Reconciler& operator=(const Reconciler&) = delete;
 
   size_t add_topology(std::string name, std::string strategy, bool prunes,
                       std::optional<std::chrono::milliseconds> retry_max);
@@ -73,6 +85,14 @@ class Reconciler {
     std::chrono::steady_clock::time_point next_attempt{};
     bool in_flight = false;
     bool connected = false;  // last known, from list_nodes or events
+    uint64_t attempt = 0;    // the connect in flight (outcomes of others are stale)
+    std::shared_ptr<asio::steady_timer> deadline;  // its connect_timeout
+  };
+  // Asynchronous connects started and not yet reported (any thread).
+  struct Outstanding {
+    std::mutex mutex;
+    std::condition_variable idle;
+    size_t count = 0;
   };
 
   void reconcile();
@@ -80,7 +100,7 @@ class Reconciler {
   void defer_if_peer_dials(const std::string& node, Peer& peer);
   void schedule(std::chrono::steady_clock::time_point when);
   void connect(const std::string& node);
-  void on_connected(const std::string& node, Result<void> result);
+  void on_connected(const std::string& node, uint64_t attempt, Result<void> result);
   bool wanted(const std::string& node) const;
   size_t owner(const std::string& node) const;  // the first topology wanting it
 
@@ -95,6 +115,9 @@ class Reconciler {
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point timer_due_{};
   bool stopped_ = false;
+  size_t in_flight_ = 0;  // connects started and not yet over
+  uint64_t attempts_ = 0;
+  std::shared_ptr<Outstanding> outstanding_ = std::make_shared<Outstanding>();
 
   mutable std::mutex mutex_;  // guards topologies_ for status()
   std::vector<Topology> topologies_;

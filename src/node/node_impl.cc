@@ -83,6 +83,9 @@ class NodeImpl final : public Node {
   Reference make_ref() override { return rt_->make_ref(); }
 
   Result<void> connect(std::string_view node) override { return rt_->connect(node); }
+  void connect_async(std::string_view node, std::function<void(Result<void>)> done) override {
+    rt_->connect_async(node, std::move(done));
+  }
   void disconnect(std::string_view node) override { rt_->disconnect(node); }
   std::vector<std::string> nodes(NodeKind kind) const override { return rt_->nodes(kind); }
   bool ping(std::string_view node, std::chrono::milliseconds timeout) override {

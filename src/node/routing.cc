@@ -215,6 +215,25 @@ Result<void> Runtime::connect(std::string_view node) {
   return {};
 }
 
+void Runtime::connect_async(std::string_view node, std::function<void(Result<void>)> done) {
+  Result<void> now;
+  if (stopped_) {
+    now = fail(Errc::closed, "connect: the node " + name_ + " is stopped");
+  } else if (node != name_ && connection(node) == nullptr) {
+    // The distribution layer answers on one of its threads, guarding the call.
+    dist_->connect(std::string(node),
+                   [done = std::move(done)](Result<std::shared_ptr<dist::Connection>> result) {
+                     if (result) {
+                       done({});
+                     } else {
+                       done(std::unexpected(result.error()));
+                     }
+                   });
+    return;
+  }
+  guard_callback("a connect callback", [&] { done(std::move(now)); });
+}
+
 void Runtime::disconnect(std::string_view node) {
   if (stopped_) return;
   {

@@ -162,6 +162,7 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   bool send_if_connected(std::string_view node, const Term& control, const Term* payload);
   std::shared_ptr<dist::Connection> connection(std::string_view node) const;
   Result<void> connect(std::string_view node);
+  void connect_async(std::string_view node, std::function<void(Result<void>)> done);
   void disconnect(std::string_view node);
   std::vector<std::string> nodes(NodeKind kind) const;
 

@@ -66,6 +66,8 @@ backoff_max = "10s"
 jitter = 0.5
 resync_interval = "1.5s"
 connect_threads = 4
+max_connects = 200
+connect_timeout = "3s"
 
 [topologies.lan]
 strategy = "epmd"
@@ -96,6 +98,8 @@ hosts = ["a@h1", "b@h2"]
   EXPECT_DOUBLE_EQ(r->reconciler.jitter, 0.5);
   EXPECT_EQ(r->reconciler.resync_interval, milliseconds(1500));
   EXPECT_EQ(r->reconciler.connect_threads, 4u);
+  EXPECT_EQ(r->reconciler.max_connects, 200u);
+  EXPECT_EQ(r->reconciler.connect_timeout, milliseconds(3000));
   ASSERT_EQ(r->topologies.size(), 1u);
   EXPECT_EQ(r->topologies[0].name, "lan");
   EXPECT_EQ(r->topologies[0].strategy, "epmd");

@@ -4,6 +4,7 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
+#include <deque>
 #include <future>
 #include <thread>
 
@@ -66,7 +67,7 @@ class ReconcilerTest : public ::testing::Test {
     options_.resync_interval = 50ms;
     adjust(options_);
     reconciler_ = std::make_unique<Reconciler>(
-        io_, pool_, net_.hooks(), options_, "me@h",
+        io_, pool_, hooks(), options_, "me@h",
         [this](LogLevel, std::string_view topology, std::string_view message) {
           std::lock_guard lock(log_mutex_);
           log_.push_back(std::string(topology) + ": " + std::string(message));
@@ -74,6 +75,7 @@ class ReconcilerTest : public ::testing::Test {
     thread_ = std::thread([this] { io_.run(); });
   }
   virtual void adjust(ReconcilerOptions&) {}
+  virtual ClusterHooks hooks() { return net_.hooks(); }
   void TearDown() override {
     on_io([this] { reconciler_->stop(); });
     pool_.stop();
@@ -294,6 +296,102 @@ TEST_F(DialRaceTest, TheSmallerNameWaitsForTheGreaterOnesConnection) {
   on_io([] {});
   EXPECT_EQ(net_.attempt_count("zz@h"), 0u);
   // Without the wait (before), both dialled: "zz" was attempted at once.
+}
+
+// Asynchronous connects: the hook returns at once and the test answers
+// each dial when it chooses.
+class AsyncConnectTest : public ReconcilerTest {
+ protected:
+  struct Dial {
+    std::string node;
+    std::function<void(Result<void>)> done;
+  };
+  void adjust(ReconcilerOptions& options) override {
+    options.max_connects = 3;
+    options.connect_timeout = 10s;
+  }
+  ClusterHooks hooks() override {
+    ClusterHooks h = net_.hooks();
+    h.connect = nullptr;
+    h.connect_async = [this](std::string_view node, std::function<void(Result<void>)> done) {
+      std::lock_guard lock(dials_mutex_);
+      dials_.push_back({std::string(node), std::move(done)});
+    };
+    return h;
+  }
+  void TearDown() override {
+    ReconcilerTest::TearDown();
+    // The reconciler's destructor waits for every dial to be answered.
+    while (answer_next(fail(Errc::closed, "test over"))) {
+    }
+  }
+  size_t dialled() {
+    std::lock_guard lock(dials_mutex_);
+    return dials_.size() + answered_;
+  }
+  size_t waiting() {
+    std::lock_guard lock(dials_mutex_);
+    return dials_.size();
+  }
+  // Answers the oldest unanswered dial; false if there is none.
+  bool answer_next(Result<void> result) {
+    Dial dial;
+    {
+      std::lock_guard lock(dials_mutex_);
+      if (dials_.empty()) return false;
+      dial = std::move(dials_.front());
+      dials_.pop_front();
+      ++answered_;
+    }
+    if (result) {
+      std::lock_guard lock(net_.mutex);
+      net_.connected.insert(dial.node);
+    }
+    dial.done(std::move(result));
+    return true;
+  }
+  static std::vector<std::string> names(size_t count) {
+    std::vector<std::string> out;  // all below "me@h": dialled at once
+    for (size_t i = 0; i < count; ++i) out.push_back("a" + std::to_string(i) + "@h");
+    return out;
+  }
+
+  std::mutex dials_mutex_;
+  std::deque<Dial> dials_;
+  size_t answered_ = 0;
+};
+
+TEST_F(AsyncConnectTest, DialsUpToTheLimitAtOnceAndTheRestAsTheyFinish) {
+  start_with("static", true, names(8));
+  ASSERT_TRUE(eventually([&] { return dialled() == 3; }));
+  on_io([] {});  // nothing more starts while all three are in flight
+  EXPECT_EQ(dialled(), 3u);
+  for (size_t done = 0; done < 8; ++done) {
+    ASSERT_TRUE(eventually([&] { return waiting() > 0; }));
+    ASSERT_TRUE(answer_next({}));
+  }
+  ASSERT_TRUE(eventually([&] { return reconciler_->status()[0].connects == 8; }));
+  EXPECT_EQ(dialled(), 8u);
+}
+
+class AsyncTimeoutTest : public AsyncConnectTest {
+ protected:
+  void adjust(ReconcilerOptions& options) override { options.connect_timeout = 30ms; }
+};
+
+TEST_F(AsyncTimeoutTest, ADialAnsweredLateIsRetriedAfterItsTimeout) {
+  start_with("static", true, {"a@h"});
+  // The first dial never answers: after 30 ms it fails, and is retried
+  // after backoff_initial.
+  ASSERT_TRUE(eventually([&] { return dialled() == 2; }));
+  EXPECT_TRUE(logged("cannot connect to a@h: timeout: no outcome after 30 ms; retry 1"));
+  EXPECT_EQ(reconciler_->status()[0].connect_failures, 1u);
+  // The first dial's late failure is not counted against the second.
+  ASSERT_TRUE(answer_next(fail(Errc::refused, "late")));
+  ASSERT_TRUE(answer_next({}));
+  ASSERT_TRUE(eventually([&] { return reconciler_->status()[0].connects == 1; }));
+  EXPECT_EQ(reconciler_->status()[0].connect_failures, 1u);
+  EXPECT_FALSE(logged("late"));
 }
 
 }  // namespace

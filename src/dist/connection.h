@@ -160,6 +160,10 @@ class ConnectionImpl final : public Connection,
   const PeerInfo& peer() const override { return peer_; }
   bool send(const Term& control, const Term* payload = nullptr) override;
   SendStatus submit(const Term& control, const Term* payload, SendMode mode) override;
+  SendStatus submit_send(const Pid& from, const Pid& to, bool has_sender, const Term& message,
+                         SendMode mode) override;
+  SendStatus submit_reg_send(const Pid& from, const Atom& name, const Term& message,
+                             SendMode mode) override;
   void close(std::string reason) override;
   bool closed() const override { return closing_.load(std::memory_order_acquire); }
 
@@ -198,6 +202,11 @@ class ConnectionImpl final : public Connection,
 
   asio::awaitable<void> reader(std::vector<uint8_t> leftover);
   asio::awaitable<void> writer();
+  // Encodes `control` (a Term, or bytes from control_prefix.h) and
+  // `payload` and queues the frames on `lane`.
+  template <class Control>
+  SendStatus submit_frames(const Control& control, const Term* payload, uint64_t lane,
+                           SendMode mode);
   // Queues the complete frames in `frames` (moving them when `whole`) on
   // lane `lane`, after admission per `mode`, or writes them inline.
   SendStatus enqueue(std::vector<uint8_t>& frames, bool whole, uint64_t lane, SendMode mode);

@@ -30,6 +30,10 @@ constexpr size_t kBatchBytes = 256u << 10;
 constexpr size_t kMinQuantum = 16u << 10;       // a lane's turn: at least this much
 constexpr size_t kMaxPriorityBytes = 4u << 10;  // ticks and probes held at most
 constexpr size_t kMaxIdleLanes = 256;           // more empty lanes than this are dropped
+// Written buffers kept for the next small messages (no allocation per
+// message in steady state): at most this many, of at most this capacity.
+constexpr size_t kMaxSpareBuffers = 8;
+constexpr size_t kMaxSpareCapacity = 2 * kMoveThreshold;
 
 // The lane (see connection.h) of a sending process.
 uint64_t lane_of(const Pid& pid) {
@@ -356,6 +360,7 @@ SendStatus ConnectionImpl::enqueue(std::vector<uint8_t>& frames, bool whole, uin
     }
     if (written < bytes.size()) {
       // The rest of a frame already partly on the wire goes before anything.
+      front_ = take_spare();
       front_.assign(bytes.begin() + static_cast<ptrdiff_t>(written), bytes.end());
       queued_bytes_ += front_.size();
     }
@@ -369,6 +374,7 @@ SendStatus ConnectionImpl::enqueue(std::vector<uint8_t>& frames, bool whole, uin
       if (lane.items.empty() || lane.items.back().sealed ||
           lane.items.back().bytes.size() >= kMoveThreshold) {
         lane.items.emplace_back();
+        lane.items.back().bytes = take_spare();
         lane.items.back().bytes.reserve(std::min<size_t>(kMoveThreshold, 4 * bytes.size()));
       }
       auto& back = lane.items.back().bytes;
@@ -400,6 +406,22 @@ bool ConnectionImpl::enqueue_priority(std::span<const uint8_t> frames) {
   }
   if (wake) post_wake();
   return true;
+}
+
+std::vector<uint8_t> ConnectionImpl::take_spare() {
+  if (spare_.empty()) return {};
+  std::vector<uint8_t> out = std::move(spare_.back());
+  spare_.pop_back();
+  return out;
+}
+
+void ConnectionImpl::keep_spares(Batch& batch) {
+  for (auto& buffer : batch.hold) {
+    if (spare_.size() >= kMaxSpareBuffers) break;
+    if (buffer.capacity() == 0 || buffer.capacity() > kMaxSpareCapacity) continue;
+    buffer.clear();
+    spare_.push_back(std::move(buffer));
+  }
 }
 
 void ConnectionImpl::take_batch(Batch& batch) {
@@ -518,13 +540,13 @@ asio::awaitable<void> ConnectionImpl::writer() {
     {
       std::lock_guard lock(mutex_);
       socket_busy_ = false;
+      keep_spares(batch);
       const bool was_busy = queued_bytes_ > config_.dist_buf_busy_limit;
       queued_bytes_ -= batch.bytes;
       notify = waiters_ > 0 && (was_busy || queued_bytes_ <= config_.dist_buf_busy_limit);
     }
     if (notify) drained_.notify_all();
-    // Keep one drained buffer's capacity for the next small messages? The
-    // lanes allocate their own; free everything (outside the lock).
+    // What keep_spares left is freed outside the lock.
     batch.buffers.clear();
     batch.hold.clear();
     batch.bytes = batch.priority_bytes = 0;

@@ -214,7 +214,10 @@ class ConnectionImpl final : public Connection,
   bool enqueue_priority(std::span<const uint8_t> frames);
   // REQUIRES: mutex_ held. Anything for the writer?
   bool has_output() const;
-  void take_batch(Batch& batch);        // REQUIRES: mutex_ held
+  void take_batch(Batch& batch);  // REQUIRES: mutex_ held
+  // Recycled byte buffers (spare_). REQUIRES: mutex_ held.
+  std::vector<uint8_t> take_spare();
+  void keep_spares(Batch& batch);
   void wake_writer_locked(bool& wake);  // REQUIRES: mutex_ held
   void post_wake();
   void mark_written(size_t bytes);
@@ -248,9 +251,10 @@ class ConnectionImpl final : public Connection,
   mutable std::mutex mutex_;
   std::condition_variable drained_;  // queued_bytes_ fell below the limit, or closed
   std::unordered_map<uint64_t, Lane> lanes_;
-  std::deque<uint64_t> ready_;     // lanes with queued items, round-robin order
-  std::vector<uint8_t> priority_;  // ticks and probes
-  std::vector<uint8_t> front_;     // the rest of a half-written inline message
+  std::deque<uint64_t> ready_;               // lanes with queued items, round-robin order
+  std::vector<uint8_t> priority_;            // ticks and probes
+  std::vector<uint8_t> front_;               // the rest of a half-written inline message
+  std::vector<std::vector<uint8_t>> spare_;  // written buffers for reuse, emptied
   size_t queued_bytes_ = 0;
   size_t waiters_ = 0;           // senders waiting on drained_
   bool socket_busy_ = false;     // the writer or an inline sender is writing

@@ -39,9 +39,11 @@ for _ in $(seq 100); do grep -q ready "$tmp/srv.out" 2>/dev/null && break; sleep
 client() {  # valgrind-args... -- count
   local count=${*: -1}
   valgrind "${@:1:$#-1}" "$tool" client --name "prof_cli_$RANDOM@127.0.0.1" --cookie bench \
-    prof_srv@127.0.0.1 small "$count" 0 >/dev/null 2>>"$tmp/valgrind.err"
+    prof_srv@127.0.0.1 small "$count" 0 >"$tmp/client.out" 2>>"$tmp/valgrind.err" || true
+  grep -q '^workload=small' "$tmp/client.out" || {
+    echo "the client failed:" >&2; grep -v '^==' "$tmp/valgrind.err" | tail -5 >&2; exit 1; }
 }
-ir() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(/,/, "", $1); print $1; exit}'; }
+ir() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(/,/, "", $1); v = $1} END {print v}'; }
 allocs() { sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' "$1" | tr -d ,; }
 
 client --tool=callgrind --callgrind-out-file="$tmp/cg.1" -- "$n"

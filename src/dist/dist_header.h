@@ -40,6 +40,10 @@ struct SendFormat {
 // is left as it was. Errc::invalid_argument for a term ETF cannot carry.
 Result<void> append_message(std::vector<uint8_t>& out, const Term& control, const Term* payload,
                             const SendFormat& format, uint64_t sequence_id);
+// The same, with the control message already encoded (ETF without the 131
+// prefix; see control_prefix.h): its bytes are copied, not re-encoded.
+Result<void> append_message(std::vector<uint8_t>& out, std::span<const uint8_t> control,
+                            const Term* payload, const SendFormat& format, uint64_t sequence_id);
 
 // The 4 bytes of an empty frame: a tick.
 inline constexpr uint8_t kTickFrame[4] = {0, 0, 0, 0};

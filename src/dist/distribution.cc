@@ -9,6 +9,7 @@
 #include <asio/use_future.hpp>
 #include <future>
 
+#include "dist/control_message.h"
 #include "dist/distribution_impl.h"
 #include "epmd/epmd_async.h"
 
@@ -45,6 +46,19 @@ std::chrono::milliseconds check_period_for(const DistOptions& options) {
 }
 
 }  // namespace
+
+SendStatus Connection::submit_send(const Pid& from, const Pid& to, bool has_sender,
+                                   const Term& message, SendMode mode) {
+  const Term control = has_sender ? Term::tuple({Term(SEND_SENDER), Term(from), Term(to)})
+                                  : Term::tuple({Term(SEND), Term::atom(""), Term(to)});
+  return submit(control, &message, mode);
+}
+
+SendStatus Connection::submit_reg_send(const Pid& from, const Atom& name, const Term& message,
+                                       SendMode mode) {
+  const Term control = Term::tuple({Term(REG_SEND), Term(from), Term::atom(""), Term(name)});
+  return submit(control, &message, mode);
+}
 
 Result<std::unique_ptr<Distribution>> Distribution::start(const DistOptions& options,
                                                           DistSink& sink) {

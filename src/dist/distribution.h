@@ -114,6 +114,14 @@ class Connection {
   virtual SendStatus submit(const Term& control, const Term* payload, SendMode /*mode*/) {
     return send(control, payload) ? SendStatus::ok : SendStatus::closed;
   }
+  // A process's message, without a control Term: {SEND_SENDER, From, To}
+  // (or {SEND, '', To} when !has_sender) + message, and {REG_SEND, From,
+  // '', Name} + message. Same order (the sender's lane) and modes as
+  // submit(); the defaults build the control Term and call it.
+  virtual SendStatus submit_send(const Pid& from, const Pid& to, bool has_sender,
+                                 const Term& message, SendMode mode);
+  virtual SendStatus submit_reg_send(const Pid& from, const Atom& name, const Term& message,
+                                     SendMode mode);
   // Closes the connection; connection_down follows with `reason`.
   virtual void close(std::string reason) = 0;
   virtual bool closed() const = 0;

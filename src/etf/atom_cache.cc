@@ -91,7 +91,7 @@ Result<AtomCache::Header> AtomCache::read(std::span<const uint8_t> data) {
     if (!code_points) return header_error(at, "atom text is not valid UTF-8");
     if (*code_points > 255) return header_error(at, "atom of over 255 characters");
     updates.emplace_back(slot, header.refs.atoms.size());
-    header.refs.atoms.emplace_back(std::string(name));
+    header.refs.atoms.emplace_back(name);
   }
   if (!updates.empty() && !slots_) slots_ = std::make_unique<Slots>();
   for (const auto& [slot, index] : updates) {
@@ -103,7 +103,7 @@ Result<AtomCache::Header> AtomCache::read(std::span<const uint8_t> data) {
 }
 
 int MessageAtomRefs::lookup(const Atom& atom) const {
-  auto it = index_.find(atom.name);
+  auto it = index_.find(atom);
   return it == index_.end() ? -1 : it->second;
 }
 
@@ -122,14 +122,14 @@ Result<MessageAtomRefs> OutgoingAtomCache::write(std::span<const Atom> atoms,
   refs.atoms_.reserve(std::min(atoms.size(), kMaxAtomCacheRefs));
   for (const Atom& atom : atoms) {
     if (refs.atoms_.size() == kMaxAtomCacheRefs) break;
-    if (refs.index_.contains(atom.name)) continue;
+    if (refs.index_.contains(atom)) continue;
     auto code_points = utf8_code_points(atom.name);
     if (!code_points || *code_points > 255) {
       return fail(Errc::invalid_argument,
                   "atom cache: atom is not valid UTF-8 of at most 255 "
                   "characters");
     }
-    refs.index_.emplace(atom.name, static_cast<int>(refs.atoms_.size()));
+    refs.index_.emplace(atom, static_cast<int>(refs.atoms_.size()));
     refs.atoms_.push_back(atom);
   }
   size_t count = refs.atoms_.size();

@@ -75,7 +75,7 @@ class MessageAtomRefs final : public AtomRefIndex {
  private:
   friend class OutgoingAtomCache;
   std::vector<Atom> atoms_;  // atoms_[i] is reference i
-  std::unordered_map<std::string, int> index_;
+  std::unordered_map<Atom, int> index_;
 };
 
 // Sending side: mirrors what the peer's AtomCache holds after each header

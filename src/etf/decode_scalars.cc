@@ -1,5 +1,6 @@
 // Decoding of the leaf terms: big integers, floats, atoms, strings and
 // binaries.
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -118,10 +119,19 @@ Result<Atom> Decoder::read_atom_body(At at) {
   std::span<const uint8_t> data;
   in_.bytes(length, data);
   std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
-  Atom atom;
+  // Latin-1 text above 0x7f means other code points than the same bytes
+  // read as UTF-8.
+  const bool same_as_utf8 = utf8 || std::all_of(text.begin(), text.end(), [](char c) {
+                              return static_cast<unsigned char>(c) < 0x80;
+                            });
+  // An atom the table has: no copy, and its validity is already known.
+  if (AtomName known; same_as_utf8 && AtomName::lookup(text, known) && known.wire_valid()) {
+    return Atom(std::move(known));
+  }
   if (!utf8) {
-    latin1_to_utf8(text, atom.name);
-    return atom;
+    std::string converted;
+    latin1_to_utf8(text, converted);
+    return Atom(converted);
   }
   auto code_points = utf8_code_points(text);
   if (!code_points) return error(Errc::malformed, at, "atom text is not valid UTF-8");
@@ -129,8 +139,7 @@ Result<Atom> Decoder::read_atom_body(At at) {
     return error(Errc::malformed, at,
                  "atom of " + std::to_string(*code_points) + " characters is over 255");
   }
-  atom.name.assign(text);
-  return atom;
+  return Atom(text);
 }
 
 // STRING_EXT: a list of bytes, each an integer 0..255.

@@ -260,9 +260,9 @@ Result<void> Encoder<Sink>::atom(const Atom& value) {
   }
   const std::string& name = value.name;
   if constexpr (Sink::kValidates) {
-    auto code_points = utf8_code_points(name);
-    if (!code_points) return invalid("atom is not valid UTF-8");
-    if (*code_points > kMaxAtomCodePoints) {
+    if (!value.name.wire_valid()) {  // checked once, when the atom was made
+      auto code_points = utf8_code_points(name);
+      if (!code_points) return invalid("atom is not valid UTF-8");
       return invalid("atom of " + std::to_string(*code_points) + " characters is over 255");
     }
   }

@@ -35,8 +35,14 @@ SendResult Runtime::send(const Pid& from, const Pid& to, Term message, bool has_
                  counters_.local_messages, counters_.dropped_unknown_pid);
     return local_result(before, counters_.dropped_unknown_pid);
   }
-  Term control = has_sender ? tuple(op::SEND_SENDER, from, to) : tuple(op::SEND, atom(""), to);
   bump(counters_.messages_sent);
+  const auto mode = send_mode(nosuspend);
+  if (auto sent = send_direct(to.node.name, [&](dist::Connection& conn) {
+        return conn.submit_send(from, to, has_sender, message, mode);
+      })) {
+    return *sent;
+  }
+  Term control = has_sender ? tuple(op::SEND_SENDER, from, to) : tuple(op::SEND, atom(""), to);
   return route(
       to.node.name, std::move(control), std::move(message),
       [this] { bump(counters_.dropped_no_connection); }, Connect::yes, nosuspend);
@@ -51,6 +57,12 @@ SendResult Runtime::send_named(const Pid& from, std::string_view name, std::stri
     return local_result(before, counters_.dropped_unknown_name);
   }
   bump(counters_.messages_sent);
+  const auto mode = send_mode(nosuspend);
+  if (auto sent = send_direct(node, [&](dist::Connection& conn) {
+        return conn.submit_reg_send(from, Atom(name), message, mode);
+      })) {
+    return *sent;
+  }
   return route(
       node, tuple(op::REG_SEND, from, atom(""), atom(name)), std::move(message),
       [this] { bump(counters_.dropped_no_connection); }, Connect::yes, nosuspend);
@@ -82,11 +94,24 @@ dist::SendMode Runtime::send_mode(bool nosuspend) {
   return io_.get_executor().running_in_this_thread() ? dist::SendMode::queue : dist::SendMode::wait;
 }
 
+template <class Submit>
+std::optional<SendResult> Runtime::send_direct(std::string_view node, Submit&& submit) {
+  // As route_ordered's fast path: only while nothing waits for a connection.
+  if (stopped_ || pending_.any()) return std::nullopt;
+  auto conn = connection(node);
+  if (conn == nullptr) return std::nullopt;
+  return send_result(submit(*conn));
+}
+
 std::optional<SendResult> Runtime::send_on(const std::shared_ptr<dist::Connection>& conn,
                                            const Term& control, const std::optional<Term>& payload,
                                            dist::SendMode mode) {
   if (conn == nullptr) return std::nullopt;
-  switch (conn->submit(control, payload ? &*payload : nullptr, mode)) {
+  return send_result(conn->submit(control, payload ? &*payload : nullptr, mode));
+}
+
+std::optional<SendResult> Runtime::send_result(dist::SendStatus status) {
+  switch (status) {
     case dist::SendStatus::ok:
       return SendResult::ok;
     case dist::SendStatus::closed:

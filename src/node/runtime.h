@@ -244,6 +244,13 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
                        FailFn& on_fail, Connect connect, dist::SendMode mode, SendResult& result);
   // Hands one signal to `conn`; nullopt when there is no connection or it
   // is closed (the signal may then wait for a new one).
+  // What a connection's SendStatus means for the sender; nullopt: closed.
+  std::optional<SendResult> send_result(dist::SendStatus status);
+  // A process's message straight to a live connection, with no control
+  // Term (dist::Connection::submit_send); nullopt when it must take
+  // route()'s path (signals wait for a connection, or none is up).
+  template <class Submit>
+  std::optional<SendResult> send_direct(std::string_view node, Submit&& submit);
   std::optional<SendResult> send_on(const std::shared_ptr<dist::Connection>& conn,
                                     const Term& control, const std::optional<Term>& payload,
                                     dist::SendMode mode);

@@ -15,7 +15,7 @@ namespace {
 
 const std::string* atom_name(const Term& t) {
   const Atom* a = t.get_if<Atom>();
-  return a != nullptr ? &a->name : nullptr;
+  return a != nullptr ? &a->name.str() : nullptr;
 }
 
 bool is_hidden_info(const Term& info) {

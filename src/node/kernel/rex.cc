@@ -99,7 +99,7 @@ void Runtime::rex_info(const Pid& rex, const Pid& from, const Term& request) {
   }
   const Tuple* t = request.get_if<Tuple>();
   const std::string* kind = t != nullptr && !t->elements.empty() && t->elements[0].is<Atom>()
-                                ? &t->elements[0].as<Atom>().name
+                                ? &t->elements[0].as<Atom>().name.str()
                                 : nullptr;
   if (kind != nullptr && (*kind == "sbcast" || *kind == "send") && t->elements.size() == 3) {
     // Name ! Msg as Erlang does it: a registered name here, a pid or a

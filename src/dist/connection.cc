@@ -655,6 +655,11 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
 void ConnectionImpl::handle(DistMessage& message) {
   if (message.typed) {
     if (is_probe_reply(message.header)) return;
+    if (message.header.op == REG_SEND && message.header.to_name == kLivenessName) {
+      message.control = message.header.to_term();  // rare: a few per connection
+      on_liveness(message);
+      return;
+    }
     sink_.deliver_header(shared_from_this(), message.header, std::move(message.payload));
     return;
   }

@@ -86,6 +86,9 @@ Result<void> append_message(std::vector<uint8_t>& out, std::span<const uint8_t> 
                             const Term* payload, const SendFormat& format, uint64_t sequence_id) {
   return append_frames(out, format, sequence_id,
                        [&](const etf::EncodeOptions& options) -> Result<void> {
+                         // Pass-through frames (no dist header) carry each term
+                         // with its own 131, the control message's too.
+                         if (options.version) out.push_back(etf::VERSION_MAGIC);
                          out.insert(out.end(), control.begin(), control.end());
                          if (payload == nullptr) return {};
                          return etf::encode_to(out, *payload, options);

@@ -9,7 +9,7 @@ namespace {
 
 const std::string* atom_name(const Term* term) {
   const Atom* atom = term == nullptr ? nullptr : term->get_if<Atom>();
-  return atom == nullptr ? nullptr : &atom->name;
+  return atom == nullptr ? nullptr : &atom->name.str();
 }
 
 const int64_t* integer(const Term* term) {

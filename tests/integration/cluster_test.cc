@@ -286,7 +286,9 @@ TEST_F(ClusterProcessTest, AStoppedNodeIsDroppedByEveryOtherNode) {
     addresses.push_back("127.0.0." + std::to_string(i + 2));
     names.push_back(node_name("w" + std::to_string(i + 1), addresses.back()));
   }
-  start_epmd(addresses);
+  std::vector<std::string> epmd_addresses = {"127.0.0.1"};  // where the nodes register
+  epmd_addresses.insert(epmd_addresses.end(), addresses.begin(), addresses.end());
+  start_epmd(epmd_addresses);
   const std::string config = write_config(
       "stop.toml", "[topologies.static]\nstrategy = \"epmd\"\nhosts = " + toml_list(names) + "\n");
   std::vector<ChildProcess> nodes;
@@ -317,11 +319,11 @@ TEST_F(ClusterProcessTest, AStoppedNodeIsDroppedByEveryOtherNode) {
     const std::string log = nodes[i].output();
     slowest = std::max(slowest, logged_at(log, down) - stopped_at);
     if (log.find(names[victim] + " suspected by another node") != std::string::npos) ++told;
-    // Only the stopped node went down.
+    // Of the cluster's nodes only the stopped one went down (the hidden
+    // CLI nodes the test lists views with come and go).
     size_t downs = 0;
-    for (size_t at = log.find("nodedown "); at != std::string::npos;
-         at = log.find("nodedown ", at + 1)) {
-      ++downs;
+    for (const auto& name : names) {
+      if (log.find("nodedown " + name) != std::string::npos) ++downs;
     }
     EXPECT_EQ(downs, 1u) << log;
   }

@@ -25,10 +25,10 @@ struct EventLog {
 };
 
 TEST(NodeMonitorTest, UpAndDownEventsWithReasons) {
+  EventLog log;  // outlives the network's thread, which may still report events
   FakeNetwork network;
   auto a = start_node(network, "a@host");
   auto b = start_node(network, "b@host");
-  EventLog log;
   a->subscribe_node_events(log.handler());
   ASSERT_TRUE(a->connect("b@host"));
   ASSERT_TRUE(wait_until([&] { return log.size() == 1; }));
@@ -80,10 +80,10 @@ TEST(NodeMonitorTest, MonitorNodesSendsErlangShapedMessages) {
 }
 
 TEST(NodeMonitorTest, StoppingANodeIsSeenByItsPeer) {
+  EventLog log;  // outlives the network's thread
   FakeNetwork network;
   auto a = start_node(network, "a@host");
   auto b = start_node(network, "b@host");
-  EventLog log;
   a->subscribe_node_events(log.handler());
   ASSERT_TRUE(a->connect("b@host"));
   b.reset();

@@ -21,6 +21,11 @@
 //    same hash and order. So untrusted input can make at most `limit`
 //    atoms live for the process's lifetime; what it adds past that is freed
 //    when it is no longer used. The table's atoms are never freed.
+//  * The table also pins at most atom_table_byte_limit() bytes (default
+//    64 MiB, counting each entry, its text and its slots), so a million
+//    long atoms cannot pin a gigabyte; an atom past it is uninterned as
+//    above. A text longer than any atom the wire can carry (1,020 bytes)
+//    is never interned.
 //  * An atom's text is any byte string; wire_valid() tells whether it is
 //    valid UTF-8 of at most 255 code points (what the external term format
 //    allows), computed once when the atom is made.
@@ -189,6 +194,8 @@ struct Atom {
 struct AtomTableStats {
   size_t interned = 0;           // atoms in the table
   size_t limit = 0;              // atom_table_limit()
+  size_t bytes = 0;              // what the table's atoms pin
+  size_t byte_limit = 0;         // atom_table_byte_limit()
   uint64_t made_uninterned = 0;  // atoms made past the limit, ever
   uint64_t uninterned_live = 0;  // ... of them not yet freed
 };
@@ -196,6 +203,9 @@ AtomTableStats atom_table_stats();
 size_t atom_table_limit();
 // Atoms already in the table stay; a lower limit only stops new ones.
 void set_atom_table_limit(size_t limit);
+size_t atom_table_byte_limit();
+// As for the count: a lower byte limit only stops new atoms.
+void set_atom_table_byte_limit(size_t bytes);
 
 }  // namespace beamlink
 

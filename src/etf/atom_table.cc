@@ -26,6 +26,10 @@ constexpr size_t kShardBits = 4;
 constexpr size_t kShards = size_t{1} << kShardBits;
 constexpr size_t kInitialSlots = 64;
 constexpr size_t kDefaultLimit = size_t{1} << 20;
+constexpr size_t kDefaultByteLimit = size_t{64} << 20;
+// No atom the wire can carry is longer (255 code points of up to 4 bytes);
+// longer texts are made locally, and stay out of the table.
+constexpr size_t kMaxInternedText = 255 * 4;
 constexpr size_t kMaxWireCodePoints = 255;
 
 using Entry = detail::AtomEntry;
@@ -50,6 +54,8 @@ struct Table {
   std::array<Shard, kShards> shards;
   std::atomic<size_t> count{0};
   std::atomic<size_t> limit{kDefaultLimit};
+  std::atomic<size_t> bytes{0};
+  std::atomic<size_t> byte_limit{kDefaultByteLimit};
   std::atomic<uint64_t> uninterned{0};
   std::atomic<uint64_t> uninterned_live{0};
 
@@ -96,17 +102,36 @@ const Entry* find_entry(std::string_view text, uint64_t hash) {
   return probe(*shard.slots.load(std::memory_order_acquire), text, hash);
 }
 
-// The interned entry for `text`, or nullptr when the table is full.
+// What an entry pins: the entry, its text, and its slot (at most half
+// full, so two slots per entry).
+size_t entry_cost(std::string_view text) {
+  return sizeof(Entry) + text.size() + 2 * sizeof(std::atomic<const Entry*>);
+}
+
+// Takes `amount` from `used` unless that passes `limit`.
+bool take(std::atomic<size_t>& used, const std::atomic<size_t>& limit, size_t amount) {
+  const size_t cap = limit.load(std::memory_order_relaxed);
+  size_t now = used.load(std::memory_order_relaxed);
+  do {
+    if (now + amount > cap) return false;
+  } while (!used.compare_exchange_weak(now, now + amount, std::memory_order_relaxed));
+  return true;
+}
+
+// The interned entry for `text`, or nullptr when the table is full (by
+// count or by bytes) or the text is longer than any atom on the wire.
 const Entry* intern(std::string_view text, uint64_t hash) {
+  if (text.size() > kMaxInternedText) return nullptr;
   Table& t = table();
   Shard& shard = shard_of(t, hash);
   std::lock_guard lock(shard.mutex);
   Slots* slots = shard.slots.load(std::memory_order_relaxed);
   if (const Entry* e = probe(*slots, text, hash)) return e;
-  // The count only grows and every check of it for one text happens under
-  // that text's shard lock after a lookup, so an atom is never made
+  // The counts only grow and every check of them for one text happens
+  // under that text's shard lock after a lookup, so an atom is never made
   // uninterned once the table has it.
-  if (t.count.fetch_add(1, std::memory_order_relaxed) >= t.limit.load(std::memory_order_relaxed)) {
+  if (!take(t.count, t.limit, 1)) return nullptr;
+  if (!take(t.bytes, t.byte_limit, entry_cost(text))) {
     t.count.fetch_sub(1, std::memory_order_relaxed);
     return nullptr;
   }
@@ -189,7 +214,10 @@ std::ostream& operator<<(std::ostream& os, const AtomName& a) {
 
 AtomTableStats atom_table_stats() {
   Table& t = table();
-  return {t.count.load(std::memory_order_relaxed), t.limit.load(std::memory_order_relaxed),
+  return {t.count.load(std::memory_order_relaxed),
+          t.limit.load(std::memory_order_relaxed),
+          t.bytes.load(std::memory_order_relaxed),
+          t.byte_limit.load(std::memory_order_relaxed),
           t.uninterned.load(std::memory_order_relaxed),
           t.uninterned_live.load(std::memory_order_relaxed)};
 }
@@ -200,6 +228,14 @@ size_t atom_table_limit() {
 
 void set_atom_table_limit(size_t limit) {
   table().limit.store(limit, std::memory_order_relaxed);
+}
+
+size_t atom_table_byte_limit() {
+  return table().byte_limit.load(std::memory_order_relaxed);
+}
+
+void set_atom_table_byte_limit(size_t bytes) {
+  table().byte_limit.store(bytes, std::memory_order_relaxed);
 }
 
 }  // namespace beamlink

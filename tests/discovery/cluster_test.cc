@@ -13,6 +13,7 @@
 #include "beamlink/epmd.h"
 #include "beamlink/node.h"
 #include "discovery/gossip_packet.h"
+#include "epmd/loopback_epmd.h"
 
 namespace beamlink {
 namespace {
@@ -22,12 +23,9 @@ using namespace std::chrono_literals;
 class ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    epmd::ServerOptions options;
-    options.addresses = {"127.0.0.1"};
-    options.port = 0;
-    auto server = epmd::Server::start(options);
-    ASSERT_TRUE(server) << server.error().message;
-    epmd_ = std::move(*server);
+    auto epmd = beamlink::testing::start_loopback_epmd();
+    ASSERT_TRUE(epmd) << epmd.error().to_string();
+    epmd_ = std::move(*epmd);
   }
 
   std::unique_ptr<Node> start_node(const std::string& short_name) {

@@ -2,7 +2,6 @@
 // daemon on an ephemeral port: connecting, messages, 10 MiB (fragmented),
 // write batching, throughput, simultaneous connects, wrong cookies, ticks,
 // the liveness probe, and raw sockets that go silent or send garbage.
-#include "dist/distribution.h"
 
 #include <gtest/gtest.h>
 
@@ -12,9 +11,9 @@
 #include <mutex>
 #include <thread>
 
-#include "beamlink/epmd.h"
 #include "dist/connection.h"
 #include "dist/control_message.h"
+#include "dist/epmd_fixture.h"
 #include "dist/raw_peer.h"
 #include "dist/test_sink.h"
 
@@ -36,23 +35,10 @@ bool testing_eventually(const std::function<bool()>& predicate,
   return true;
 }
 
-class DistributionTest : public ::testing::Test {
+class DistributionTest : public testing::LoopbackEpmdTest {
  protected:
-  void SetUp() override {
-    epmd::ServerOptions server;
-    server.addresses = {"127.0.0.1"};
-    server.port = 0;
-    auto started = epmd::Server::start(server);
-    ASSERT_TRUE(started) << started.error().to_string();
-    epmd_ = std::move(*started);
-  }
-
   DistOptions options(const std::string& alive, const std::string& cookie = "cookie") {
-    DistOptions o;
-    o.node_name = alive + "@127.0.0.1";
-    o.cookie = cookie;
-    o.listen_address = "127.0.0.1";
-    o.epmd_port = epmd_->port();
+    DistOptions o = loopback_options(alive + "@127.0.0.1", cookie);
     o.setup_time = 5s;
     o.logger = [this](LogLevel, std::string_view line) {
       std::lock_guard lock(log_mutex_);
@@ -62,9 +48,7 @@ class DistributionTest : public ::testing::Test {
   }
 
   std::unique_ptr<Distribution> start(const DistOptions& o, TestSink& sink) {
-    auto started = Distribution::start(o, sink);
-    EXPECT_TRUE(started) << started.error().to_string();
-    return started ? std::move(*started) : nullptr;
+    return start_distribution(o, sink);
   }
 
   std::string log() {
@@ -80,7 +64,6 @@ class DistributionTest : public ::testing::Test {
     return dynamic_cast<const ConnectionImpl&>(*connection);
   }
 
-  std::unique_ptr<epmd::Server> epmd_;
   std::mutex log_mutex_;
   std::string log_;
 };

@@ -8,10 +8,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "beamlink/epmd.h"
 #include "dist/connection.h"
-#include "dist/distribution.h"
 #include "dist/distribution_impl.h"
+#include "dist/epmd_fixture.h"
 #include "dist/raw_peer.h"
 #include "dist/test_sink.h"
 
@@ -23,38 +22,21 @@ using Clock = std::chrono::steady_clock;
 using testing::RawPeer;
 using testing::TestSink;
 
-class LivenessTest : public ::testing::Test {
+class LivenessTest : public testing::LoopbackEpmdTest {
  protected:
-  void SetUp() override {
-    epmd::ServerOptions server;
-    server.addresses = {"127.0.0.1"};
-    server.port = 0;
-    auto started = epmd::Server::start(server);
-    ASSERT_TRUE(started) << started.error().to_string();
-    epmd_ = std::move(*started);
-  }
-
   DistOptions options(const std::string& alive) {
-    DistOptions o;
-    o.node_name = alive + "@127.0.0.1";
-    o.cookie = "cookie";
-    o.listen_address = "127.0.0.1";
-    o.epmd_port = epmd_->port();
+    DistOptions o = loopback_options(alive + "@127.0.0.1", "cookie");
     o.setup_time = 5s;
     return o;
   }
 
   std::unique_ptr<Distribution> start(const DistOptions& o, TestSink& sink) {
-    auto started = Distribution::start(o, sink);
-    EXPECT_TRUE(started) << started.error().to_string();
-    return started ? std::move(*started) : nullptr;
+    return start_distribution(o, sink);
   }
 
   static const DistributionImpl& impl(const Distribution& d) {
     return dynamic_cast<const DistributionImpl&>(d);
   }
-
-  std::unique_ptr<epmd::Server> epmd_;
 };
 
 TEST_F(LivenessTest, APeerWhoseLargeFrameTricklesInIsAlive) {

@@ -8,10 +8,9 @@
 #include <chrono>
 #include <thread>
 
-#include "beamlink/epmd.h"
 #include "dist/connection.h"
-#include "dist/distribution.h"
 #include "dist/distribution_impl.h"
+#include "dist/epmd_fixture.h"
 #include "dist/liveness_messages.h"
 #include "dist/raw_peer.h"
 #include "dist/test_sink.h"
@@ -28,32 +27,17 @@ const std::string kNode = "a@127.0.0.1";
 const std::string kR1 = "r1@127.0.0.1";
 const std::string kR2 = "r2@127.0.0.1";
 
-class WatchedLivenessTest : public ::testing::Test {
+class WatchedLivenessTest : public testing::LoopbackEpmdTest {
  protected:
-  void SetUp() override {
-    epmd::ServerOptions server;
-    server.addresses = {"127.0.0.1"};
-    server.port = 0;
-    auto started = epmd::Server::start(server);
-    ASSERT_TRUE(started) << started.error().to_string();
-    epmd_ = std::move(*started);
-  }
-
   // One watcher per node: on the ring a, r1, r2, a watches only r2.
   std::unique_ptr<Distribution> start(TestSink& sink, std::chrono::milliseconds probe,
                                       std::chrono::milliseconds timeout) {
-    DistOptions o;
-    o.node_name = kNode;
-    o.cookie = "cookie";
-    o.listen_address = "127.0.0.1";
-    o.epmd_port = epmd_->port();
+    DistOptions o = loopback_options(kNode, "cookie");
     o.setup_time = 5s;
     o.liveness_probe = probe;
     o.liveness_timeout = timeout;
     o.liveness_watchers = 1;
-    auto started = Distribution::start(o, sink);
-    EXPECT_TRUE(started) << started.error().to_string();
-    return started ? std::move(*started) : nullptr;
+    return start_distribution(o, sink);
   }
 
   static void say(RawPeer& raw, const std::string& from, const LivenessMessage& message) {
@@ -119,8 +103,6 @@ class WatchedLivenessTest : public ::testing::Test {
     }
     return "";
   }
-
-  std::unique_ptr<epmd::Server> epmd_;
 };
 
 TEST_F(WatchedLivenessTest, OnlyTheWatchedPeerIsDroppedForSilenceAndTheOthersHearOfIt) {

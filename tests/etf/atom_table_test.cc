@@ -143,6 +143,42 @@ TEST(AtomTable, AFloodOfDistinctAtomsIsBounded) {
   }
 }
 
+// The same flood with long atoms: the byte bound stops it long before the
+// count would.
+TEST(AtomTable, LongAtomsAreBoundedByBytes) {
+  const AtomTableStats start = atom_table_stats();
+  const size_t saved = atom_table_byte_limit();
+  set_atom_table_byte_limit(start.bytes + 64 * 1024);
+  const std::string prefix = unique_text("long") + std::string(200, 'x');
+  std::vector<Atom> kept;
+  size_t interned = 0;
+  for (int i = 0; i < 1000; ++i) {
+    auto decoded = etf::decode(atom_bytes(etf::SMALL_ATOM_UTF8_EXT, prefix + std::to_string(i)));
+    ASSERT_TRUE(decoded);
+    kept.push_back(decoded->as<Atom>());
+    if (kept.back().name.interned()) ++interned;
+  }
+  const AtomTableStats end = atom_table_stats();
+  set_atom_table_byte_limit(saved);
+  EXPECT_GT(interned, 0u);
+  EXPECT_LT(interned, 1000u);
+  EXPECT_EQ(end.interned, start.interned + interned);
+  EXPECT_LE(end.bytes, start.bytes + 64 * 1024);
+  EXPECT_GE(end.bytes, start.bytes + interned * 200);
+  for (int i = 0; i < 1000; ++i)
+    EXPECT_EQ(kept[static_cast<size_t>(i)], Atom(prefix + std::to_string(i)));
+}
+
+TEST(AtomTable, TextsLongerThanAnyWireAtomAreNotInterned) {
+  const std::string text = unique_text("huge") + std::string(2000, 'y');
+  Atom a(text);
+  Atom b(text);
+  EXPECT_FALSE(a.name.interned());
+  EXPECT_EQ(a, b);
+  EXPECT_FALSE(a.name.wire_valid());
+  EXPECT_TRUE(Atom(std::string(1000, 'z')).name.interned());
+}
+
 TEST(AtomTable, ThreadsInterningTheSameTextsGetTheSameHandles) {
   const std::string prefix = unique_text("threads");
   constexpr int kThreads = 4;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "beamlink/epmd.h"
+#include "epmd/loopback_epmd.h"
 #include "integration/support/child_process.h"
 #include "integration/support/subprocess.h"
 #include "integration/support/test_env.h"
@@ -31,12 +32,9 @@ std::string trim(std::string s) {
 class CliNodeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    epmd::ServerOptions options;
-    options.addresses = {"127.0.0.1"};
-    options.port = 0;
-    auto server = epmd::Server::start(options);
-    ASSERT_TRUE(server) << server.error().to_string();
-    epmd_ = std::move(*server);
+    auto epmd = beamlink::testing::start_loopback_epmd();
+    ASSERT_TRUE(epmd) << epmd.error().to_string();
+    epmd_ = std::move(*epmd);
     port_ = std::to_string(epmd_->port());
     cookie_ = "cli-node-" + testing::unique_node_name("c");
   }

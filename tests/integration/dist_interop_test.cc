@@ -15,9 +15,8 @@
 #include <string>
 #include <thread>
 
-#include "beamlink/epmd.h"
 #include "dist/control_message.h"
-#include "dist/distribution.h"
+#include "dist/epmd_fixture.h"
 #include "dist/test_sink.h"
 #include "integration/support/child_process.h"
 #include "integration/support/test_env.h"
@@ -74,23 +73,10 @@ io:format("ready~n"),
 receive after infinity -> ok end.
 )erl";
 
-class DistInteropTest : public ::testing::Test {
+class DistInteropTest : public testing::LoopbackEpmdTest {
  protected:
-  void SetUp() override {
-    epmd::ServerOptions server;
-    server.addresses = {"127.0.0.1"};
-    server.port = 0;
-    auto started = epmd::Server::start(server);
-    ASSERT_TRUE(started) << started.error().to_string();
-    epmd_ = std::move(*started);
-  }
-
   DistOptions options(const std::string& tag, const std::string& cookie = "interop_cookie") {
-    DistOptions o;
-    o.node_name = unique_node_name(tag) + "@127.0.0.1";
-    o.cookie = cookie;
-    o.listen_address = "127.0.0.1";
-    o.epmd_port = epmd_->port();
+    DistOptions o = loopback_options(unique_node_name(tag) + "@127.0.0.1", cookie);
     o.logger = [this](LogLevel, std::string_view line) {
       std::lock_guard lock(log_mutex_);
       log_ += std::string(line) + "\n";
@@ -162,7 +148,6 @@ class DistInteropTest : public ::testing::Test {
     ASSERT_TRUE(connection.send(control, &message));
   }
 
-  std::unique_ptr<epmd::Server> epmd_;
   testing::TestSink sink_;
   std::mutex log_mutex_;
   std::string log_;

@@ -21,6 +21,7 @@
 #include "beamlink/epmd.h"
 #include "beamlink/node.h"
 #include "beamlink/term_text.h"
+#include "epmd/loopback_epmd.h"
 #include "integration/support/child_process.h"
 #include "integration/support/erl_peer.h"
 #include "integration/support/subprocess.h"
@@ -124,12 +125,9 @@ end
 class GenServerInteropTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    epmd::ServerOptions options;
-    options.addresses = {"127.0.0.1"};
-    options.port = 0;
-    auto server = epmd::Server::start(options);
-    ASSERT_TRUE(server) << server.error().to_string();
-    epmd_ = std::move(*server);
+    auto epmd = beamlink::testing::start_loopback_epmd();
+    ASSERT_TRUE(epmd) << epmd.error().to_string();
+    epmd_ = std::move(*epmd);
     cookie_ = "gen-server-" + unique_node_name("c");
     NodeOptions node_options;
     node_options.name = unique_node_name("cpp") + "@127.0.0.1";

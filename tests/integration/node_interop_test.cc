@@ -19,6 +19,7 @@
 #include "beamlink/epmd.h"
 #include "beamlink/node.h"
 #include "beamlink/term_text.h"
+#include "epmd/loopback_epmd.h"
 #include "integration/support/child_process.h"
 #include "integration/support/subprocess.h"
 #include "integration/support/test_env.h"
@@ -61,12 +62,9 @@ Loop().
 class NodeInteropTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    epmd::ServerOptions options;
-    options.addresses = {"127.0.0.1"};
-    options.port = 0;
-    auto server = epmd::Server::start(options);
-    ASSERT_TRUE(server) << server.error().to_string();
-    epmd_ = std::move(*server);
+    auto epmd = beamlink::testing::start_loopback_epmd();
+    ASSERT_TRUE(epmd) << epmd.error().to_string();
+    epmd_ = std::move(*epmd);
     cookie_ = "node-interop-" + unique_node_name("c");
     node_ = start_node(unique_node_name("us"));
     ASSERT_TRUE(node_);

@@ -54,13 +54,6 @@ BeamlinkTestAgent.loop()
 
 }  // namespace
 
-Result<std::unique_ptr<epmd::Server>> start_loopback_epmd() {
-  epmd::ServerOptions options;
-  options.addresses = {"127.0.0.1"};
-  options.port = 0;
-  return epmd::Server::start(options);
-}
-
 Result<std::unique_ptr<Node>> start_loopback_node(const std::string& alive,
                                                   const std::string& cookie, uint16_t epmd_port) {
   NodeOptions options;

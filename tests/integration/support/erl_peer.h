@@ -23,6 +23,7 @@
 #include "beamlink/epmd.h"
 #include "beamlink/node.h"
 #include "beamlink/result.h"
+#include "epmd/loopback_epmd.h"
 #include "integration/support/child_process.h"
 
 namespace beamlink::testing {
@@ -38,9 +39,6 @@ struct ErlPeerOptions {
   std::vector<std::string> erl_args;
   std::chrono::milliseconds start_timeout = std::chrono::seconds(30);
 };
-
-// An in-process EPMD on 127.0.0.1 and an ephemeral port, for one test.
-Result<std::unique_ptr<epmd::Server>> start_loopback_epmd();
 
 // A beamlink node `alive@127.0.0.1` listening on 127.0.0.1 and registered
 // with the EPMD on `epmd_port`.

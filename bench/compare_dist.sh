@@ -18,36 +18,21 @@ PINGS=${PINGS:-20000}       # round trips in the ping-pong workload
 BIN64=${BIN64:-4000}        # 64 KiB binaries
 BIN1M=${BIN1M:-400}         # 1 MiB binaries
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-  echo $((30000 + RANDOM % 20000)); }
-
+source "$root/bench/bench_lib.sh"
+bench_init
 erlc -o "$tmp" "$root/bench/dist_bench.erl"
-export ERL_EPMD_PORT=$(free_port)
-"$beamlink" epmd --address 127.0.0.1 --port "$ERL_EPMD_PORT" 2>"$tmp/epmd.log" &
-pids+=($!)
-sleep 0.3
+start_epmd "$beamlink"
 
 erl_flags=(-setcookie bench -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -noinput -pa "$tmp")
 start_erl_server() {
   erl -name "$1@127.0.0.1" "${erl_flags[@]}" -eval 'dist_bench:serve()' >"$tmp/$1.out" 2>&1 &
   pids+=($!)
-  for _ in $(seq 100); do grep -q ready "$tmp/$1.out" 2>/dev/null && return 0; sleep 0.1; done
-  echo "erl server $1 did not start" >&2; return 1
+  wait_for "$tmp/$1.out" ready "erl server $1"
 }
 start_beamlink_server() {
   "$tool" serve --name "$1@127.0.0.1" --cookie bench >"$tmp/$1.out" 2>&1 &
   pids+=($!)
-  for _ in $(seq 100); do grep -q ready "$tmp/$1.out" 2>/dev/null && return 0; sleep 0.1; done
-  echo "beamlink server $1 did not start" >&2; cat "$tmp/$1.out" >&2; return 1
+  wait_for "$tmp/$1.out" ready "beamlink server $1"
 }
 # A client that fails (a lost message, a lost connection) prints
 # value=FAILED; what it said goes to $tmp/clients.err, shown at the end.
@@ -61,7 +46,6 @@ beamlink_client() {
     timeout 900 "$tool" client --name "cli_bl_$RANDOM@127.0.0.1" --cookie bench "$1" "$2" "$3" "$4" \
       2>>"$tmp/clients.err" || true; } | grep '^workload=' || echo "workload=$2 value=FAILED"
 }
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
 
 start_erl_server srv_erl
@@ -113,8 +97,11 @@ echo "loopback TCP (iperf3, one stream): $loopback_bps B/s"
 echo "1 MiB binaries vs loopback TCP: beamlink $(awk -v b="$bl_1m" -v l="$loopback_bps" 'BEGIN{ if (l > 0) printf "%.0f%%", 100*b/l; else print "-"}'), erl $(awk -v e="$erl_1m" -v l="$loopback_bps" 'BEGIN{ if (l > 0) printf "%.0f%%", 100*e/l; else print "-"}')"
 echo "idle node RSS: beamlink ${bl_rss} KiB, erl ${erl_rss} KiB (ratio erl/beamlink $(awk -v b="$bl_rss" -v e="$erl_rss" 'BEGIN{printf "%.1f", e/b}'))"
 echo "ratio: above 1x means beamlink is better (higher rate, or lower latency)"
-if grep -qE 'lost|no reply|down:|rror' "$tmp/clients.err" 2>/dev/null; then
+# A client's own connections closing as it exits ("distribution stopping")
+# are not failures.
+failures=$(grep -E '^==|lost|no reply|down:|rror' "$tmp/clients.err" 2>/dev/null |
+  grep -v 'distribution stopping' | grep -B1 -vE '^==' | grep -v '^--' || true)
+if [[ -n $failures ]]; then
   echo "FAILED runs, in the clients' words:"
-  grep -E '^==|lost|no reply|down:|rror' "$tmp/clients.err" | grep -v 'distribution stopping' |
-    grep -B1 -vE '^==' | grep -v '^--' | sed 's/^/  /'
+  echo "$failures" | sed 's/^/  /'
 fi

@@ -17,37 +17,22 @@ RUNS=${RUNS:-7}
 CALLS=${CALLS:-20000}
 REGS=${REGS:-300}
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() {  # file pattern what
-  for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "$3 did not start:" >&2; cat "$1" >&2; return 1
-}
-
+source "$root/bench/bench_lib.sh"
+bench_init
 erlc -o "$tmp" "$root/bench/otp_bench.erl"
-export ERL_EPMD_PORT=$(free_port)
-"$beamlink" epmd --address 127.0.0.1 --port "$ERL_EPMD_PORT" 2>"$tmp/epmd.log" &
-pids+=($!)
+start_epmd "$beamlink"
 
 host=127.0.0.1
 erl_flags=(-setcookie bench -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -noinput -pa "$tmp")
 start_erl() {
   erl -name "$1@$host" "${erl_flags[@]}" -eval 'otp_bench:serve()' >"$tmp/$1.out" 2>&1 &
   pids+=($!)
-  wait_for "$tmp/$1.out" ready "erl node $1"
+  wait_for "$tmp/$1.out" ready "erl node $1" 200
 }
 start_beamlink() {
   "$beamlink" node --name "$1@$host" --cookie bench --global-name "bench_$1" >"$tmp/$1.out" 2>&1 &
   pids+=($!)
-  wait_for "$tmp/$1.out" "echo is" "beamlink node $1"
+  wait_for "$tmp/$1.out" "echo is" "beamlink node $1" 200
 }
 driver() {  # function args...
   local fun=$1
@@ -56,7 +41,6 @@ driver() {  # function args...
   for a in "$@"; do list+="${list:+,}\"$a\""; done
   erl -name "drv_$RANDOM$RANDOM@$host" "${erl_flags[@]}" -eval "otp_bench:$fun([$list])"
 }
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 sync_median() {

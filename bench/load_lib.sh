@@ -5,6 +5,8 @@
 # beamlink's EPMD on a free 127.0.0.1 port of its own (ERL_EPMD_PORT). Every
 # process started through these helpers is recorded in `pids` and stopped
 # by pid on exit; node names carry this script's pid, so runs never meet.
+# shellcheck source=bench/bench_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
 load_init() {
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,39 +17,16 @@ load_init() {
     echo "build first: scripts/build.sh $build -DBEAMLINK_BENCH=ON" >&2
     exit 1
   }
-  tmp=$(mktemp -d)
+  bench_init
   tag=ld$$
-  pids=()
-  trap load_cleanup EXIT
-  trap 'exit 130' INT TERM
   erlc -o "$tmp" "$root/bench/load_bench.erl"
-  ERL_EPMD_PORT=$(free_port)
-  export ERL_EPMD_PORT
-  "$beamlink" epmd --address 127.0.0.1 --port "$ERL_EPMD_PORT" 2>"$tmp/epmd.log" &
-  pids+=($!)
-  sleep 0.3
+  start_epmd "$beamlink"
   erl_flags=(-setcookie bench -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -noinput
     -pa "$tmp")
 }
 
-load_cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-    echo $((30000 + RANDOM % 20000))
-}
-
 # Waits up to 10 s for "ready" in a log file.
-await_ready() {
-  for _ in $(seq 100); do grep -q ready "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "$2 did not start:" >&2
-  cat "$1" >&2
-  return 1
-}
+await_ready() { wait_for "$1" ready "$2"; }
 
 # start_erl_echo NAME [erl args...]: an erl node with load_bench:serve()'s
 # `echo`; sets server_pid (erl execs into beam.smp: this is the VM's pid).
@@ -122,5 +101,4 @@ server_downs() {
     sed 's/^/    server: /' || true
 }
 
-field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" | head -n 1; }
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo -; }

@@ -18,23 +18,12 @@ tool="$build/bench/dist_bench"
 [[ -x $tool ]] || { echo "build first: scripts/build.sh $build" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind is needed" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export ERL_EPMD_PORT=$port
-epmd -port "$port" -address 127.0.0.1 >/dev/null 2>&1 &
-pids+=($!)
-sleep 0.3
+source "$root/bench/bench_lib.sh"
+bench_init
+start_epmd "$build/bin/beamlink"
 "$tool" serve --name "prof_srv@127.0.0.1" --cookie bench >"$tmp/srv.out" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do grep -q ready "$tmp/srv.out" 2>/dev/null && break; sleep 0.1; done
+wait_for "$tmp/srv.out" ready "the bench server"
 
 client() {  # valgrind-args... -- count
   local count=${*: -1}

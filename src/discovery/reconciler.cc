@@ -6,6 +6,10 @@
 
 namespace beamlink::discovery {
 
+namespace {
+constexpr int kSettledResyncFactor = 5;
+}  // namespace
+
 using Clock = std::chrono::steady_clock;
 
 Reconciler::Reconciler(asio::io_context& io, WorkerPool& pool, ClusterHooks hooks,
@@ -194,9 +198,15 @@ void Reconciler::reconcile() {
   Clock::time_point now = Clock::now();
   std::vector<std::string> list = hooks_.list_nodes();
   std::set<std::string> connected(list.begin(), list.end());
+  // Settled (every wanted node connected, no dial in flight): node events
+  // keep the picture current, and the resync is only a safety net, so it
+  // comes kSettledResyncFactor times less often. Each costs a copy of the
+  // node list, which on an idle mesh was the largest user-space cost.
+  bool settled = in_flight_ == 0;
   Clock::time_point next = now + options_.resync_interval;
   for (auto& [node, peer] : peers_) {
     if (!wanted(node)) continue;
+    if (peer.in_flight || !connected.contains(node)) settled = false;
     if (connected.contains(node)) {
       if (!peer.connected && !peer.in_flight) {
         log(owner(node), LogLevel::debug, node + " is connected");
@@ -215,6 +225,7 @@ void Reconciler::reconcile() {
     if (in_flight_ >= std::max<size_t>(1, options_.max_connects)) continue;
     connect(node);
   }
+  if (settled) next = now + options_.resync_interval * kSettledResyncFactor;
   schedule(next);
 }
 

@@ -26,6 +26,10 @@
 //  * A node leaving a topology's set is disconnected only if that topology
 //    prunes, had it in its previous set, and no other topology wants it.
 //  * A discovery failure only logs and counts; the set is kept.
+//  * The list of connected nodes is read every options.resync_interval,
+//    and every 5 x resync_interval once every wanted node is connected and
+//    no dial is in flight (node events keep that state current; the
+//    resync is only a safety net). Any event or new set reconciles at once.
 #pragma once
 
 #include <asio/io_context.hpp>

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <deque>
@@ -267,6 +268,49 @@ TEST_F(ReconcilerTest, TheSmallerNameDialsAfterAllWhenTheGreaterOneDoesNot) {
   std::lock_guard lock(net_.mutex);
   ASSERT_EQ(net_.attempts["zz@h"].size(), 1u);
   EXPECT_GE(net_.attempts["zz@h"][0] - started, options_.backoff_initial);
+}
+
+// Once every wanted node is connected the resync is only a safety net: it
+// reads the node list 5 times less often (on an idle mesh that copy was
+// the largest user-space cost). Timers never fire early, so the gaps are
+// a lower bound whatever the machine's load.
+class SettledResyncTest : public ReconcilerTest {
+ protected:
+  ClusterHooks hooks() override {
+    ClusterHooks h = net_.hooks();
+    auto list = h.list_nodes;
+    h.list_nodes = [this, list] {
+      {
+        std::lock_guard lock(list_mutex_);
+        list_calls_.push_back(Clock::now());
+      }
+      return list();
+    };
+    return h;
+  }
+  size_t list_calls_since(Clock::time_point from) {
+    std::lock_guard lock(list_mutex_);
+    return static_cast<size_t>(
+        std::count_if(list_calls_.begin(), list_calls_.end(), [&](auto at) { return at >= from; }));
+  }
+  std::mutex list_mutex_;
+  std::vector<Clock::time_point> list_calls_;
+};
+
+TEST_F(SettledResyncTest, AllConnectedReadsTheNodeListFiveTimesLessOften) {
+  start_with("static", true, {"a@h", "b@h"});
+  ASSERT_TRUE(eventually([&] { return net_.is_connected("a@h") && net_.is_connected("b@h"); }));
+  // Three resyncs after the one that saw both connected.
+  const auto settled = Clock::now();
+  ASSERT_TRUE(eventually([&] { return list_calls_since(settled) >= 4; }, 10s));
+  std::lock_guard lock(list_mutex_);
+  std::vector<Clock::time_point> after;
+  for (auto at : list_calls_) {
+    if (at >= settled) after.push_back(at);
+  }
+  for (size_t i = 2; i < after.size(); ++i) {
+    EXPECT_GE(after[i] - after[i - 1], 5 * 50ms - 1ms) << "gap " << i;
+  }
 }
 
 class DialRaceTest : public ReconcilerTest {

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev
   erlang-base elixir
   iproute2 procps iperf3 dnsmasq-base
+  prometheus
 )
 
 missing=()

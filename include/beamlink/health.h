@@ -28,12 +28,13 @@
 namespace beamlink {
 
 struct HealthOptions {
-  std::string address = "127.0.0.1";          // "0.0.0.0" in a pod, so the kubelet reaches it
-  uint16_t port = 0;                          // 0: ephemeral, see HealthServer::port()
-  std::function<bool()> live;                 // empty: always live
-  std::function<bool()> ready;                // empty: always ready
-  std::function<std::string()> status_json;   // empty: {"ready":...}
-  std::function<std::string()> metrics_text;  // empty: no /metrics
+  std::string address = "127.0.0.1";         // "0.0.0.0" in a pod, so the kubelet reaches it
+  uint16_t port = 0;                         // 0: ephemeral, see HealthServer::port()
+  std::function<bool()> live;                // empty: always live
+  std::function<bool()> ready;               // empty: always ready
+  std::function<std::string()> status_json;  // empty: {"ready":...}
+  // Empty: no /metrics.
+  std::function<std::string()> metrics_text;
 };
 
 class HealthServer {

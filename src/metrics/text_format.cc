@@ -105,7 +105,7 @@ std::string format_value(double value) {
     return std::to_string(static_cast<int64_t>(value));
   }
   char buffer[32];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general);
   return std::string(buffer, end);
 }
 

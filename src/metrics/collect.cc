@@ -1,12 +1,26 @@
 #include "metrics/collect.h"
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 namespace beamlink::metrics {
 namespace {
 
 double num(uint64_t value) {
   return static_cast<double>(value);
+}
+
+using Causes = std::initializer_list<std::pair<const char*, uint64_t>>;
+
+// One counter per cause, each with `labels` and cause="...".
+void by_cause(Registry& r, std::string_view name, std::string_view help, const Labels& labels,
+              Causes causes) {
+  for (const auto& [cause, count] : causes) {
+    Labels with_cause = labels;
+    with_cause.push_back({"cause", cause});
+    r.counter(name, help, std::move(with_cause), num(count));
+  }
 }
 
 void collect_node_stats(const NodeStats& s, Registry& r) {
@@ -17,25 +31,22 @@ void collect_node_stats(const NodeStats& s, Registry& r) {
             num(s.messages_received));
   r.counter("beamlink_local_messages_total", "Messages delivered on this node without the network.",
             {}, num(s.local_messages));
-  const std::pair<const char*, uint64_t> drops[] = {
-      {"unknown_pid", s.dropped_unknown_pid},
-      {"unknown_name", s.dropped_unknown_name},
-      {"unknown_alias", s.dropped_unknown_alias},
-      {"no_connection", s.dropped_no_connection},
-      {"control", s.dropped_control},
-      {"kernel_request", s.dropped_kernel_requests},
-      {"over_limit", s.dropped_over_limit},
-      {"pending_overflow", s.dropped_pending_overflow},
-      {"mailbox_full", s.dropped_mailbox_full},
-      {"busy", s.dropped_busy},
-  };
-  for (const auto& [cause, count] : drops) {
-    r.counter("beamlink_messages_dropped_total", "Messages dropped by this node, by cause.",
-              {{"cause", cause}}, num(count));
-  }
-  r.counter("beamlink_dropped_bytes_total",
-            "Bytes of received messages discarded over a size limit, by cause.",
-            {{"cause", "over_limit"}}, num(s.dropped_over_limit_bytes));
+  by_cause(r, "beamlink_messages_dropped_total", "Messages dropped by this node, by cause.", {},
+           {
+               {"unknown_pid", s.dropped_unknown_pid},
+               {"unknown_name", s.dropped_unknown_name},
+               {"unknown_alias", s.dropped_unknown_alias},
+               {"no_connection", s.dropped_no_connection},
+               {"control", s.dropped_control},
+               {"kernel_request", s.dropped_kernel_requests},
+               {"over_limit", s.dropped_over_limit},
+               {"pending_overflow", s.dropped_pending_overflow},
+               {"mailbox_full", s.dropped_mailbox_full},
+               {"busy", s.dropped_busy},
+           });
+  by_cause(r, "beamlink_dropped_bytes_total",
+           "Bytes of received messages discarded over a size limit, by cause.", {},
+           {{"over_limit", s.dropped_over_limit_bytes}});
   r.counter("beamlink_busy_refusals_total", "Sends send_nosuspend refused on a busy connection.",
             {}, num(s.busy_refused));
   r.counter("beamlink_mailbox_limit_kills_total",
@@ -83,16 +94,13 @@ void collect_peer(const PeerMetrics& p, Registry& r) {
             num(p.bytes_received));
   r.gauge("beamlink_peer_send_queue_bytes", "Bytes queued for the peer, not yet written.", peer,
           num(p.send_queue_bytes));
-  const std::pair<const char*, uint64_t> drops[] = {
-      {"busy_timeout", p.dropped_busy_timeout},
-      {"overflow", p.dropped_overflow},
-      {"over_limit", p.dropped_over_limit},
-  };
-  for (const auto& [cause, count] : drops) {
-    r.counter("beamlink_peer_messages_dropped_total",
-              "Messages dropped on the connection, by cause.", {{"peer", p.peer}, {"cause", cause}},
-              num(count));
-  }
+  by_cause(r, "beamlink_peer_messages_dropped_total",
+           "Messages dropped on the connection, by cause.", peer,
+           {
+               {"busy_timeout", p.dropped_busy_timeout},
+               {"overflow", p.dropped_overflow},
+               {"over_limit", p.dropped_over_limit},
+           });
   r.counter("beamlink_peer_busy_refusals_total",
             "Sends to the peer send_nosuspend refused while the connection was busy.", peer,
             num(p.busy_refusals));

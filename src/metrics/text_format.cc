@@ -8,6 +8,24 @@
 namespace beamlink::metrics {
 namespace {
 
+// Backslash and newline always; double quotes inside label values only.
+std::string escape(std::string_view text, bool quotes) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && quotes) {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 void append_labels(std::string& out, const Labels& labels, std::string_view le = {}) {
   if (labels.empty() && le.empty()) return;
   out += '{';
@@ -66,35 +84,11 @@ void append_histogram(std::string& out, const Family& family, const Sample& samp
 }  // namespace
 
 std::string escape_label_value(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return escape(value, true);
 }
 
 std::string escape_help(std::string_view help) {
-  std::string out;
-  out.reserve(help.size());
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return escape(help, false);
 }
 
 std::string format_value(double value) {

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev
   erlang-base elixir
   iproute2 procps iperf3 dnsmasq-base
+  prometheus  # promtool and a server for the /metrics tests (never as a service)
 )
 
 missing=()
@@ -28,4 +29,10 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Debian's prometheus package enables a service listening on *:9090
+  # where systemd runs; the tests start their own on loopback only.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+    systemctl is-enabled --quiet prometheus 2>/dev/null; then
+    systemctl disable --now prometheus
+  fi
 fi

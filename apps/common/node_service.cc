@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "beamlink/metrics.h"
 #include "log_line.h"
 #include "node_flags.h"
 
@@ -109,12 +110,16 @@ Result<void> NodeService::run(config::NodeConfig config,
     health_options.port = *config.node.health_port;
     health_options.ready = [this] { return ready_.load(); };
     health_options.status_json = [this] { return status_json(); };
+    health_options.metrics_text = [this] {
+      std::lock_guard lock(cluster_mutex_);
+      return metrics_text(*node_, cluster_.get());
+    };
     auto started = HealthServer::start(std::move(health_options));
     if (!started) return std::unexpected(started.error());
     health_ = std::move(*started);
     log_line("info", area,
              "health endpoint on " + config.node.health_address.value_or("127.0.0.1") + ":" +
-                 std::to_string(health_->port()) + " (/healthz, /readyz, /status)");
+                 std::to_string(health_->port()) + " (/healthz, /readyz, /status, /metrics)");
   }
 
   if (!config.topologies.empty()) {

@@ -6,6 +6,8 @@
 //                 is the status JSON either way.
 //   GET /status   200 with the status JSON: node, ready, peers, and per
 //                 topology its desired set and counters.
+//   GET /metrics  200 with metrics_text() in the Prometheus text format
+//                 (beamlink/metrics.h), when metrics_text is set; else 404.
 //   HEAD works on each; anything else is 404, other methods 405.
 //
 // Contract: requests from outside are untrusted. A request head is at most
@@ -31,6 +33,8 @@ struct HealthOptions {
   std::function<bool()> live;                // empty: always live
   std::function<bool()> ready;               // empty: always ready
   std::function<std::string()> status_json;  // empty: {"ready":...}
+  // Empty: no /metrics.
+  std::function<std::string()> metrics_text;
 };
 
 class HealthServer {

@@ -58,6 +58,7 @@
 #include "beamlink/gen_server.h"
 #include "beamlink/global.h"
 #include "beamlink/node_events.h"
+#include "beamlink/node_metrics.h"
 #include "beamlink/process.h"
 #include "beamlink/result.h"
 #include "beamlink/rpc.h"
@@ -284,6 +285,9 @@ class Node {
   virtual GenServerStats gen_server_stats() const = 0;
 
   virtual NodeStats stats() const = 0;
+  // Per connection, distribution, mailboxes and process groups (see
+  // beamlink/node_metrics.h); beamlink/metrics.h renders it for Prometheus.
+  virtual NodeMetrics metrics() const = 0;
   virtual void stop() = 0;
 
   // ---- Services ----

@@ -28,6 +28,10 @@ constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 // for that attempt to show up before failing ours.
 constexpr std::chrono::milliseconds kPeerAttemptGrace{2000};
 
+void bump(std::atomic<uint64_t>& counter) {
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 void DistributionImpl::connect(const std::string& node, Done done) {
@@ -121,7 +125,10 @@ asio::awaitable<void> DistributionImpl::outgoing(std::string node,
     const Error error{socket.error().code, "connecting to " + node + ": " + socket.error().message};
     // Unreachable peers are routine (a node restarting, a stale discovery
     // entry); the caller gets the error and reports it at its own level.
-    if (!attempt->aborted) log(LogLevel::debug, error.message);
+    if (!attempt->aborted) {
+      log(LogLevel::debug, error.message);
+      bump(stats_.connect_failures);
+    }
     attempt_over(node, attempt.get(), error);
     co_return;
   }
@@ -131,10 +138,14 @@ asio::awaitable<void> DistributionImpl::outgoing(std::string node,
   auto handshake = Handshake::initiator(handshake_config(), node);
   const auto left = options_.setup_time -
                     std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  const auto handshake_started = Clock::now();
   auto outcome =
       co_await run_handshake(*transport, handshake, std::max(left, std::chrono::milliseconds(1)));
   attempt->transport = nullptr;
   if (outcome) {
+    const auto now = Clock::now();
+    stats_.handshake_seconds.record(now - handshake_started);
+    stats_.connect_seconds.record(now - started);
     connection_ready(std::move(transport), std::move(*outcome), true, false);
     co_return;
   }
@@ -165,6 +176,8 @@ asio::awaitable<void> DistributionImpl::outgoing(std::string node,
     co_return;
   }
   const Error& error = outcome.error();
+  bump(stats_.connect_failures);
+  if (handshake.status() != kStatusNok) bump(stats_.handshake_failures_outgoing);
   if (handshake.wrong_cookie() || error.message.find("wrong cookie") != std::string::npos) {
     log(LogLevel::error,
         "connection to " + node + " refused: wrong cookie (" + error.message + ")");
@@ -182,15 +195,18 @@ asio::awaitable<void> DistributionImpl::incoming(tcp::socket socket,
     state->peer = peer;
     return admit_incoming(peer, state->counted);
   });
+  const auto handshake_started = Clock::now();
   auto outcome = co_await run_handshake(*transport, handshake, options_.setup_time);
   const std::string peer = handshake.peer().name;
   if (outcome) {
+    stats_.handshake_seconds.record(Clock::now() - handshake_started);
     state->over = true;
     connection_ready(std::move(transport), std::move(*outcome), false,
                      handshake.status() == kStatusAlive);
     co_return;
   }
   const Error& error = outcome.error();
+  if (handshake.status() != kStatusNok) bump(stats_.handshake_failures_incoming);
   if (handshake.wrong_cookie()) {
     log(LogLevel::error,
         "connection from " + peer + " (" + transport->remote() + ") refused: wrong cookie");
@@ -296,6 +312,7 @@ void DistributionImpl::connection_ready(std::unique_ptr<Transport> transport,
     connection->start({});
     return;
   }
+  bump(initiated_by_us ? stats_.connects_outgoing : stats_.connects_incoming);
   if (old) old->close("replaced by a newer connection with " + peer);
   log(LogLevel::info, std::string(initiated_by_us ? "connected to " : "connection from ") + peer +
                           (outcome.peer.hidden ? " (hidden)" : ""));
@@ -346,6 +363,7 @@ void DistributionImpl::connection_gone(const std::shared_ptr<ConnectionImpl>& co
   std::lock_guard lock(mutex_);
   auto found = peers_.find(connection->peer().name);
   if (found == peers_.end() || found->second.up != connection) return;
+  bump(stats_.disconnects);
   PeerEntry& entry = found->second;
   entry.up.reset();
   if (!entry.outgoing && entry.incoming == 0 && entry.waiters.empty()) peers_.erase(found);

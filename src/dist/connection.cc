@@ -295,6 +295,23 @@ size_t ConnectionImpl::queued_bytes() const {
   return queued_bytes_;
 }
 
+PeerMetrics ConnectionImpl::metrics() const {
+  const auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  PeerMetrics out;
+  out.peer = peer_.name;
+  out.hidden = peer_.hidden;
+  out.messages_sent = get(stats_.messages_sent);
+  out.messages_received = get(stats_.messages_received);
+  out.bytes_sent = get(stats_.bytes_written);
+  out.bytes_received = get(stats_.bytes_received);
+  out.send_queue_bytes = queued_bytes();
+  out.dropped_busy_timeout = get(stats_.busy_timeouts);
+  out.dropped_overflow = get(stats_.overflow_drops);
+  out.dropped_over_limit = get(stats_.messages_discarded);
+  out.busy_refusals = get(stats_.busy_refusals);
+  return out;
+}
+
 bool ConnectionImpl::busy() const {
   return queued_bytes() > config_.dist_buf_busy_limit;
 }
@@ -617,6 +634,7 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
   };
   for (;;) {
     const uint64_t frames_before = stream.frames();
+    uint64_t delivered = 0;
     {
       const FlushAtEnd flush_at_end{sink_};
       for (;;) {
@@ -626,11 +644,12 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
           co_return;
         }
         if (!*got) break;
-        handle(message);
+        delivered += handle(message) ? 1 : 0;
         if (closed()) co_return;
       }
     }
     stats_.frames_received.fetch_add(stream.frames() - frames_before, std::memory_order_relaxed);
+    stats_.messages_received.fetch_add(delivered, std::memory_order_relaxed);
     stats_.read_buffer_bytes.store(stream.capacity(), std::memory_order_relaxed);
     stats_.read_buffer_peak.store(stream.peak_capacity(), std::memory_order_relaxed);
     const auto room = stream.room();
@@ -652,23 +671,24 @@ asio::awaitable<void> ConnectionImpl::reader(std::vector<uint8_t> leftover) {
   }
 }
 
-void ConnectionImpl::handle(DistMessage& message) {
+bool ConnectionImpl::handle(DistMessage& message) {
   if (message.typed) {
-    if (is_probe_reply(message.header)) return;
+    if (is_probe_reply(message.header)) return false;
     if (message.header.op == REG_SEND && message.header.to_name == kLivenessName) {
       message.control = message.header.to_term();  // rare: a few per connection
       on_liveness(message);
-      return;
+      return false;
     }
     sink_.deliver_header(shared_from_this(), message.header, std::move(message.payload));
-    return;
+    return true;
   }
-  if (is_probe_reply(message.control)) return;
+  if (is_probe_reply(message.control)) return false;
   if (is_liveness_message(message.control)) {
     on_liveness(message);
-    return;
+    return false;
   }
   sink_.deliver(shared_from_this(), std::move(message.control), std::move(message.payload));
+  return true;
 }
 
 void ConnectionImpl::discarded(const std::string& reason) {

@@ -128,6 +128,9 @@ struct ConnectionStats {
   // Bytes the socket took, counted as it takes them (progress).
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> frames_received{0};
+  // Messages handed to the sink (not ticks, probe replies or liveness
+  // messages); added once per read, not per message.
+  std::atomic<uint64_t> messages_received{0};
   std::atomic<uint64_t> bytes_received{0};
   std::atomic<uint64_t> messages_discarded{0};  // on receipt (dist_reader.h)
   std::atomic<uint64_t> read_buffer_bytes{0};   // the reader's buffer now
@@ -174,6 +177,7 @@ class ConnectionImpl final : public Connection,
   SendStatus submit_reg_send(const Pid& from, const Atom& name, const Term& message,
                              SendMode mode) override;
   void close(std::string reason) override;
+  PeerMetrics metrics() const override;
   bool closed() const override { return closing_.load(std::memory_order_acquire); }
 
   bool initiated_by_us() const { return initiated_by_us_; }
@@ -241,7 +245,8 @@ class ConnectionImpl final : public Connection,
   void wake_writer_locked(bool& wake);  // REQUIRES: mutex_ held
   void post_wake();
   void mark_written(size_t bytes);
-  void handle(DistMessage& message);
+  // True when the message went to the sink.
+  bool handle(DistMessage& message);
   void discarded(const std::string& reason);
   bool is_probe_reply(const ControlHeader& header) const;
   bool is_probe_reply(const Term& control) const;  // a control message the header did not take

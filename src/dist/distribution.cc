@@ -121,6 +121,21 @@ DistStats DistributionImpl::stats() const {
                    receive_budget_->in_use(), stats_.failures->load(std::memory_order_relaxed)};
 }
 
+DistMetrics DistributionImpl::metrics() const {
+  const auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  DistMetrics out;
+  out.connects_outgoing = get(stats_.connects_outgoing);
+  out.connects_incoming = get(stats_.connects_incoming);
+  out.connect_failures = get(stats_.connect_failures);
+  out.handshake_failures_outgoing = get(stats_.handshake_failures_outgoing);
+  out.handshake_failures_incoming = get(stats_.handshake_failures_incoming);
+  out.disconnects = get(stats_.disconnects);
+  out.failures = get(*stats_.failures);
+  out.handshake_seconds = stats_.handshake_seconds.snapshot();
+  out.connect_seconds = stats_.connect_seconds.snapshot();
+  return out;
+}
+
 void DistributionImpl::log(LogLevel level, const std::string& message) const {
   if (options_.logger) options_.logger(level, message);
 }

@@ -52,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "beamlink/node_metrics.h"
 #include "beamlink/result.h"
 #include "beamlink/term.h"
 #include "dist/control_header.h"
@@ -124,6 +125,8 @@ class Connection {
                                      SendMode mode);
   // Closes the connection; connection_down follows with `reason`.
   virtual void close(std::string reason) = 0;
+  // Its counters and queue now; the default knows only the peer.
+  virtual PeerMetrics metrics() const { return PeerMetrics{peer().name, peer().hidden}; }
   virtual bool closed() const = 0;
 };
 
@@ -253,6 +256,8 @@ class Distribution {
   virtual void disconnect(std::string_view node) = 0;
   virtual void stop() = 0;
   virtual DistStats stats() const { return {}; }
+  // Connects, handshakes and their latencies, node-wide.
+  virtual DistMetrics metrics() const { return {}; }
 };
 
 }  // namespace beamlink::dist

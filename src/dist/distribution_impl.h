@@ -32,6 +32,7 @@
 #include "dist/handshake.h"
 #include "dist/handshake_io.h"
 #include "dist/tick_scheduler.h"
+#include "metrics/latency_histogram.h"
 
 namespace beamlink::dist {
 
@@ -54,10 +55,20 @@ class DistributionImpl final : public Distribution {
   void disconnect(std::string_view node) override;
   void stop() override;
   DistStats stats() const override;
+  DistMetrics metrics() const override;
 
   struct Counters {
     // Exceptions caught at a coroutine root or around a callback.
     std::shared_ptr<std::atomic<uint64_t>> failures = std::make_shared<std::atomic<uint64_t>>(0);
+    // Connection setup (DistMetrics), counted where it happens.
+    std::atomic<uint64_t> connects_outgoing{0};
+    std::atomic<uint64_t> connects_incoming{0};
+    std::atomic<uint64_t> connect_failures{0};
+    std::atomic<uint64_t> handshake_failures_outgoing{0};
+    std::atomic<uint64_t> handshake_failures_incoming{0};
+    std::atomic<uint64_t> disconnects{0};
+    metrics::LatencyHistogram handshake_seconds;
+    metrics::LatencyHistogram connect_seconds;
   };
   const Counters& counters() const { return stats_; }
   const TickScheduler& scheduler() const { return *scheduler_; }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "beamlink/health.h"
+#include "beamlink/metrics.h"
 #include "health/http_request.h"
 
 namespace beamlink {
@@ -125,8 +126,12 @@ class HealthServerImpl final : public HealthServer {
     } else if (request.path == "/status") {
       bool ready = !options_.ready || options_.ready();
       co_await reply(socket, 200, "application/json", status_json(ready), head);
+    } else if (request.path == "/metrics" && options_.metrics_text) {
+      co_await reply(socket, 200, kMetricsContentType, options_.metrics_text(), head);
     } else {
-      co_await reply(socket, 404, "text/plain", "not found; try /healthz, /readyz, /status\n",
+      co_await reply(socket, 404, "text/plain",
+                     options_.metrics_text ? "not found; try /healthz, /readyz, /status, /metrics\n"
+                                           : "not found; try /healthz, /readyz, /status\n",
                      head);
     }
   }

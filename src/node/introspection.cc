@@ -44,6 +44,34 @@ std::vector<std::string> Runtime::registered_names() const {
   return names;
 }
 
+NodeMetrics Runtime::metrics() const {
+  NodeMetrics out;
+  if (dist_) out.dist = dist_->metrics();
+  std::vector<std::shared_ptr<dist::Connection>> connections;
+  {
+    std::shared_lock lock(connections_mu_);
+    connections.reserve(connections_.size());
+    for (const auto& [name, connection] : connections_) connections.push_back(connection);
+  }
+  // Outside the table lock: each takes its connection's queue lock.
+  for (const auto& connection : connections) out.peers.push_back(connection->metrics());
+  std::sort(out.peers.begin(), out.peers.end(),
+            [](const PeerMetrics& a, const PeerMetrics& b) { return a.peer < b.peer; });
+  if (!table_) return out;
+  for (const Ptr& state : table_->all()) {
+    const uint64_t length = state->mailbox.size();
+    out.mailboxes.messages += length;
+    out.mailboxes.max_messages = std::max(out.mailboxes.max_messages, length);
+  }
+  for (const std::string& name : registered_names()) {
+    if (out.mailboxes.named.size() == kMaxNamedMailboxes) break;
+    if (Ptr state = table_->whereis(name)) {
+      out.mailboxes.named.push_back(NamedMailbox{name, state->mailbox.size()});
+    }
+  }
+  return out;
+}
+
 size_t Runtime::processes_with_messages() const {
   if (!table_) return 0;
   size_t count = 0;

@@ -131,6 +131,11 @@ class NodeImpl final : public Node {
   GenServerStats gen_server_stats() const override { return services_->gen_server->stats(); }
 
   NodeStats stats() const override { return rt_->stats(); }
+  NodeMetrics metrics() const override {
+    NodeMetrics out = rt_->metrics();
+    if (services_->pg) out.scopes = services_->pg->metrics();
+    return out;
+  }
   Global& global() override { return *services_->global; }
   void stop() override {
     services_->stop();

@@ -85,6 +85,8 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   bool stopped() const { return stopped_.load(); }
   Counters& counters() { return counters_; }
   NodeStats stats() const;
+  // Distribution, connections and mailboxes (NodeMetrics without scopes).
+  NodeMetrics metrics() const;
   void log(LogLevel level, std::string_view message) const;
   asio::io_context& io() { return io_; }
 

@@ -89,6 +89,26 @@ TEST_F(HealthServerTest, HeadHasNoBodyAndOthersAreRefused) {
                   .starts_with("HTTP/1.1 431 "));
 }
 
+TEST(HealthServerMetrics, ServesMetricsTextInThePrometheusContentType) {
+  HealthOptions options;
+  std::atomic<int> scrapes{0};
+  options.metrics_text = [&] {
+    return "# HELP x_total X.\n# TYPE x_total counter\nx_total " + std::to_string(++scrapes) + "\n";
+  };
+  auto server = HealthServer::start(options);
+  ASSERT_TRUE(server) << server.error().message;
+  std::string reply = exchange((*server)->port(), "GET /metrics HTTP/1.1\r\n\r\n");
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 200 OK\r\n")) << reply;
+  EXPECT_NE(reply.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"),
+            std::string::npos)
+      << reply;
+  EXPECT_TRUE(reply.ends_with("\r\n\r\n# HELP x_total X.\n# TYPE x_total counter\nx_total 1\n"))
+      << reply;
+  std::string head = exchange((*server)->port(), "HEAD /metrics HTTP/1.1\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK")) << head;
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
+}
+
 TEST_F(HealthServerTest, SilentClientsTimeOutAndOthersAreStillServed) {
   // A client that connects and says nothing must not block the others.
   std::thread silent([&] {

@@ -12,7 +12,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "beamlink/node_metrics.h"
 #include "beamlink/pg.h"
 #include "beamlink/result.h"
 
@@ -37,6 +39,8 @@ class PgService : public std::enable_shared_from_this<PgService> {
   Result<ProcessGroups*> scope(std::string_view name);
   // The running scope `name`, or nullptr (never starts one).
   ProcessGroups* find(std::string_view name) const;
+  // Every running scope's groups and members (pg_metrics.cc).
+  std::vector<ScopeMetrics> metrics() const;
   void stop();
 
  private:

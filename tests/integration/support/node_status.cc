@@ -1,47 +1,11 @@
 #include "integration/support/node_status.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
+
+#include "integration/support/http_get.h"
 
 namespace beamlink::testing {
 namespace {
-
-// The whole HTTP answer, or "" on any failure or after `timeout`.
-std::string http_get(uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string reply;
-  std::string request = "GET " + path + " HTTP/1.0\r\n\r\n";
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    char buffer[4096];
-    for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      pollfd ready{fd, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&ready, 1, static_cast<int>(left.count())) != 1) {
-        reply.clear();
-        break;
-      }
-      ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-      if (n <= 0) break;  // the server closes after one answer
-      reply.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  return reply;
-}
 
 // The strings of the JSON array that follows `key` ("\"peers\":"), sorted.
 // Node names hold no quotes or escapes.
@@ -77,11 +41,10 @@ std::string string_after(const std::string& json, const std::string& key) {
 }  // namespace
 
 std::optional<NodeStatus> node_status(uint16_t port, std::chrono::milliseconds timeout) {
-  std::string reply = http_get(port, "/status", timeout);
-  size_t body = reply.find("\r\n\r\n");
-  if (!reply.starts_with("HTTP/1.1 200") || body == std::string::npos) return std::nullopt;
+  auto reply = http_get("127.0.0.1", port, "/status", timeout);
+  if (!reply || reply->status != 200) return std::nullopt;
   NodeStatus status;
-  status.json = reply.substr(body + 4);
+  status.json = reply->body;
   status.peers = strings_after(status.json, "\"peers\":");
   status.desired = strings_after(status.json, "\"desired\":");
   status.disconnects = number_after(status.json, "\"disconnects\":");

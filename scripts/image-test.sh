@@ -36,7 +36,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 [[ $(id -u) -eq 0 ]] || { echo "image-test: run as root (podman networks, iptables)" >&2; exit 1; }
 
-packages=(podman runc netavark aardvark-dns iptables nftables debootstrap curl)
+packages=(podman runc netavark aardvark-dns iptables nftables debootstrap curl time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -62,13 +62,15 @@ image=localhost/beamlink-image-test:$tag
 net=beamlink-it-$tag
 nodes=("$net-w1" "$net-w2" "$net-w3")
 probe=$net-probe
-work=$(mktemp -d /var/tmp/beamlink-image-test.XXXXXX)
 grace=30 # terminationGracePeriodSeconds of deploy/k8s/deployment-dns
 
+work=$(mktemp -d /var/tmp/beamlink-image-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 source "$root/scripts/lib/image_firewall.sh"
 firewall_snapshot "$work/firewall.before"
 ip_forward_before=$(cat /proc/sys/net/ipv4/ip_forward)
 
+# Removes everything this run made; the caches above stay.
 cleanup() {
   local rc=$?
   set +e
@@ -132,7 +134,7 @@ EOF
   : >"$rootfs/etc/machine-id"
   local changes=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
     --change 'CMD ["bash"]')
-  tar -C "$rootfs" --numeric-owner -cf - . | podman import "${changes[@]}" - "$base" >/dev/null
+  tar -C "$rootfs" --numeric-owner -cf - . | podman import -q "${changes[@]}" - "$base" >/dev/null
 
   cat >"$rootfs/etc/dpkg/dpkg.cfg.d/slim" <<'EOF'
 # Slim image: no documentation, manual pages or translations.
@@ -146,18 +148,23 @@ EOF
   find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
   find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
   rm -rf "$rootfs"/usr/share/{man,info,locale,lintian}/*
-  tar -C "$rootfs" --numeric-owner -cf - . | podman import "${changes[@]}" - "$slim" >/dev/null
+  tar -C "$rootfs" --numeric-owner -cf - . | podman import -q "${changes[@]}" - "$slim" >/dev/null
   rm -rf "$rootfs"
   echo "image-test: base images made in $(elapsed "$start")"
 }
 
+# build WHAT ARGS...: podman build of deploy/Dockerfile. --network=host:
+# the build's apt-get needs no container network; --layers=false: no
+# intermediate images are left behind.
 build() {
-  local start=$SECONDS
+  local what=$1
+  shift
   mkdir -p "$ccache_parent"
-  TMPDIR=$ccache_parent podman build --network=host --pull=never --layers=false "$@" \
+  TMPDIR=$ccache_parent /usr/bin/time -o "$work/build.time" -f '%e s (CPU: %U s user, %S s system)' \
+    podman build --network=host --pull=never --layers=false "$@" \
     -f deploy/Dockerfile "$root" >"$work/build.log" 2>&1 ||
     { tail -40 "$work/build.log"; return 1; }
-  echo "image-test: built $* in $(elapsed "$start")"
+  echo "image-test: built $what in $(cat "$work/build.time")"
 }
 
 stage_start=$SECONDS
@@ -173,10 +180,10 @@ if ! podman image exists "$base" || ! podman image exists "$slim"; then
   make_bases
 fi
 podman image exists "$deps" ||
-  build --target build-deps --build-arg BUILD_BASE="$base" -t "$deps"
+  build "$deps" --target build-deps --build-arg BUILD_BASE="$base" -t "$deps"
 flock -u "$lock"
 
-build --build-arg BUILD_BASE="$deps" --build-arg RUNTIME_BASE="$slim" -t "$image"
+build "$image" --build-arg BUILD_BASE="$deps" --build-arg RUNTIME_BASE="$slim" -t "$image"
 grep -E '^\s*(Hits|Misses|cache hit|cache miss|Cacheable)' "$work/build.log" | sed 's/^/image-test: ccache: /' || true
 size=$(podman image inspect --format '{{.Size}}' "$image")
 echo "image-test: image $image: $((size / 1000000)) MB ($size bytes)"
@@ -187,6 +194,10 @@ echo "image-test: image $image: $((size / 1000000)) MB ($size bytes)"
 # ---- network --------------------------------------------------------------
 # A /24 in 198.19.0.0/16 (inside 198.18.0.0/15; the other tests use
 # 198.18.0.0/24) that no route and no podman network holds yet.
+# --internal: nothing is routed off the bridge and netavark adds no NAT
+# rules; the host still reaches the containers' addresses. Each container
+# gets the network's DNS (aardvark-dns, on the gateway) as its only
+# nameserver, so the host's resolvers stay out of its resolv.conf.
 subnet=
 for ((i = 0; i < 64; i++)); do
   octet=$(((tag + i) % 250 + 1))
@@ -246,16 +257,19 @@ echo "image-test: 3 nodes ready, each sees the other two, $(elapsed "$start") af
 
 # ---- beamlink rpc from a fourth container ---------------------------------
 # For each node: erlang:nodes() must list the other two, and the worker's
-# own function answers.
-script='set -e
+# own function answers. The helper node is hidden (out of the workers'
+# nodes()), long-named like them, and runs its own EPMD, as a pod would.
+script='probe="--name probe@$PROBE_IP --hidden --epmd-daemon"
 for n in "$@"; do
-  echo "$n nodes: $(beamlink rpc "$n" erlang nodes "[]")"
-  echo "$n square: $(beamlink rpc "$n" worker square "[7]")"
+  nodes=$(beamlink rpc "$n" erlang nodes "[]" $probe) || exit 1
+  square=$(beamlink rpc "$n" worker square "[7]" $probe) || exit 1
+  echo "$n nodes: $nodes"
+  echo "$n square: $square"
 done'
 podman run --rm --name "$probe" "${hardening[@]}" --ip "$subnet.20" \
-  -e BEAMLINK_COOKIE="$cookie" -e BEAMLINK_NODE="probe@$subnet.20" \
-  --entrypoint /bin/sh "$image" -c "$script" sh "${names[@]}" >"$work/rpc.out" 2>&1 ||
-  { cat "$work/rpc.out"; exit 1; }
+  -e BEAMLINK_COOKIE="$cookie" -e PROBE_IP="$subnet.20" \
+  --entrypoint /bin/sh "$image" -c "$script" sh "${names[@]}" >"$work/rpc.out" 2>"$work/rpc.err" ||
+  { cat "$work/rpc.out" "$work/rpc.err"; exit 1; }
 sed 's/^/image-test: rpc: /' "$work/rpc.out"
 for n in "${names[@]}"; do
   grep -q "^$n square: 49$" "$work/rpc.out" || { echo "image-test: $n did not answer worker:square" >&2; exit 1; }

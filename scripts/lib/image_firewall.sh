@@ -14,11 +14,11 @@
 firewall_snapshot() {
   {
     echo "## iptables"
-    iptables-save 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[-]/'
+    iptables-save 2>/dev/null | sed '/^#/d; s/\[[0-9]*:[0-9]*\]/[-]/'
     echo "## ip6tables"
-    ip6tables-save 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[-]/'
+    ip6tables-save 2>/dev/null | sed '/^#/d; s/\[[0-9]*:[0-9]*\]/[-]/'
     echo "## iptables-legacy"
-    iptables-legacy-save 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[-]/'
+    iptables-legacy-save 2>/dev/null | sed '/^#/d; s/\[[0-9]*:[0-9]*\]/[-]/'
     echo "## nft"
     nft -s list ruleset 2>/dev/null
   } >"$1"

@@ -246,6 +246,7 @@ sees_exactly() {
     sed '/^$/d' | sort | tr '\n' ' ')
   [[ $got == "$want" ]]
 }
+log_has() { podman logs "$1" 2>&1 | grep -qF -- "$2"; }
 others() { local skip=$1; for n in "${names[@]}"; do [[ $n == "$skip" ]] || echo "$n"; done; }
 
 for i in 0 1 2; do
@@ -258,8 +259,14 @@ echo "image-test: 3 nodes ready, each sees the other two, $(elapsed "$start") af
 # ---- beamlink rpc from a fourth container ---------------------------------
 # For each node: erlang:nodes() must list the other two, and the worker's
 # own function answers. The helper node is hidden (out of the workers'
-# nodes()), long-named like them, and runs its own EPMD, as a pod would.
-script='probe="--name probe@$PROBE_IP --hidden --epmd-daemon"
+# nodes()) and long-named like them; it registers with an EPMD of its own
+# (`beamlink epmd` on loopback), and finds the workers through theirs.
+script='probe="--name probe@$PROBE_IP --hidden"
+beamlink epmd --address 127.0.0.1 2>/dev/null &
+i=0
+until beamlink names 127.0.0.1 --timeout 200 >/dev/null 2>&1; do
+  i=$((i + 1)); [ $i -lt 50 ] || { echo "no EPMD in the probe" >&2; exit 1; }
+done
 for n in "$@"; do
   nodes=$(beamlink rpc "$n" erlang nodes "[]" $probe) || exit 1
   square=$(beamlink rpc "$n" worker square "[7]" $probe) || exit 1
@@ -288,11 +295,15 @@ for i in 0 1 2; do
   echo "image-test: podman stop ${names[i]}: ${took_ms} ms (grace ${grace} s), exit code $code"
   ((code == 0)) || { podman logs "${nodes[i]}" | tail -20; echo "image-test: ${names[i]} did not exit 0" >&2; exit 1; }
   ((took_ms < grace * 1000 / 3)) || { echo "image-test: ${names[i]} took too long to leave" >&2; exit 1; }
-  podman logs "${nodes[i]}" 2>&1 | tail -3 | sed 's/^/image-test:   log: /'
-  # The nodes still running must see it go.
+  podman logs "${nodes[i]}" >"$work/node.log" 2>&1
+  grep -q 'SIGTERM' "$work/node.log" || { tail -20 "$work/node.log"; echo "image-test: ${names[i]} logged no SIGTERM" >&2; exit 1; }
+  sed -n '/SIGTERM/,$p' "$work/node.log" | sed 's/^/image-test:   log: /'
+  # The nodes still running must see it go: gone from their /status, and
+  # a nodedown in their log.
   for ((j = i + 1; j < 3; j++)); do
     mapfile -t peers < <(for ((k = i + 1; k < 3; k++)); do ((k == j)) || echo "${names[k]}"; done)
     wait_until 30 "${names[j]} to see ${names[i]} leave" sees_exactly "${ips[j]}" "${peers[@]}"
+    wait_until 10 "${names[j]} to log nodedown ${names[i]}" log_has "${nodes[j]}" "nodedown ${names[i]}"
   done
 done
 echo "image-test: passed ($(elapsed "$stage_start"))"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The firewall state around scripts/image-test.sh's podman network.
 #
 # netavark (1.4, bookworm) removes a network's own chain (NETAVARK-<hash>)
@@ -28,6 +29,7 @@ firewall_snapshot() {
 # before the network existed.
 firewall_remove_netavark_leftovers() {
   local before=$1 cmd table line chain
+  local -a args
   for cmd in iptables ip6tables; do
     # Some network still forwards through netavark: its chains are in use.
     if $cmd-save -t filter 2>/dev/null | grep -q '^-A NETAVARK_FORWARD '; then

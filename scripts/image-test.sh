@@ -49,8 +49,8 @@ if ((${#missing[@]})); then
 fi
 
 export CONTAINERS_CONF=$root/deploy/podman/containers.conf
-# buildah keeps `RUN --mount=type=cache` directories under $TMPDIR
-# (buildah-cache-<uid>/); this names the place.
+# buildah keeps `RUN --mount=type=cache` directories under $TMPDIR (here
+# $ccache_parent/buildah-cache/beamlink-ccache); this names the place.
 ccache_parent=${BEAMLINK_IMAGE_CACHE_DIR:-/var/tmp/beamlink-image-cache}
 mirror=${BEAMLINK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 base=localhost/beamlink-ci-base:bookworm
@@ -174,13 +174,13 @@ build() {
 }
 
 stage_start=$SECONDS
+# Serialized, so that overlapping runs do not debootstrap twice.
+exec {lock}>/run/lock/beamlink-image-bases.lock
+flock -w 900 "$lock"
 if [[ -n ${BEAMLINK_IMAGE_FRESH:-} ]]; then
   podman rmi -f "$deps" "$slim" "$base" >/dev/null 2>&1 || true
   rm -rf "$ccache_parent"
 fi
-# Serialized, so that overlapping runs do not debootstrap twice.
-exec {lock}>/run/lock/beamlink-image-bases.lock
-flock -w 900 "$lock"
 if ! podman image exists "$base" || ! podman image exists "$slim"; then
   podman rmi -f "$deps" >/dev/null 2>&1 || true
   make_bases

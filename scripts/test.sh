@@ -2,7 +2,8 @@
 # The README's test command: installs what is needed, builds with warnings
 # as errors, checks formatting, runs every test (unit and real-peer),
 # installs the build and builds examples/hello_node against the installed
-# package and the .deb, then runs the unit tests again under
+# package and the .deb, builds the container image and runs it as a
+# three-node cluster (podman), then runs the unit tests again under
 # AddressSanitizer and UBSan. Prints how long each stage took
 # (docs/development.md keeps the figures).
 set -euo pipefail
@@ -39,6 +40,11 @@ bash scripts/install-test.sh "$root/build/ci"
 
 stage "Debian packages (cpack), build examples/hello_node against them"
 bash scripts/deb-test.sh "$root/build/ci"
+
+# Builds deploy/Dockerfile with podman on locally made Debian bases and
+# runs three containers of it as a cluster (docs/container.md).
+stage "container image (podman): build, run a three-node cluster"
+bash scripts/image-test.sh
 
 # Only the unit tests run under the sanitizers, so only they are built:
 # the module libraries and the unit-test binaries (no integration tests,

@@ -15,10 +15,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "beamlink/service.h"
 #include "beamlink/term_text.h"
-#include "log_line.h"
-#include "node_service.h"
-#include "stop_signal.h"
 
 namespace beamlink::cli {
 namespace {
@@ -30,7 +28,8 @@ std::optional<int64_t> small_integer(const Term& term) {
   return std::nullopt;
 }
 
-Result<void> setup_worker(Node& node) {
+Result<void> setup_worker(Service& service) {
+  Node& node = service.node();
   node.register_function("worker", "square", [](const std::vector<Term>& args) -> CallResult {
     auto n = args.size() == 1 ? small_integer(args[0]) : std::nullopt;
     if (!n || *n > 3'037'000'499 || *n < -3'037'000'499) {
@@ -72,26 +71,28 @@ Result<void> setup_worker(Node& node) {
 
 int run(int argc, char** argv) {
   CLI::App app{"beamlink-worker: an example service that joins a beamlink cluster"};
-  std::string config_path;
-  if (const char* env = std::getenv("BEAMLINK_CONFIG")) config_path = env;
-  app.add_option("--config", config_path, "TOML config (else BEAMLINK_CONFIG)");
+  ServiceOptions options;
+  if (const char* env = std::getenv("BEAMLINK_CONFIG")) options.config_path = env;
+  app.add_option("--config", options.config_path, "TOML config (else BEAMLINK_CONFIG)");
   CLI11_PARSE(app, argc, argv);
 
-  auto config = load_node_config(config_path);
-  if (!config) {
-    std::cerr << "beamlink-worker: " << config.error().message << "\n";
+  options.area = "worker";
+  options.setup = setup_worker;
+  if (auto plan = Service::check(options); !plan) {
+    std::cerr << "beamlink-worker: " << plan.error().message << "\n";
     return 2;
   }
-  block_stop_signals();
-  auto service = NodeService::start(std::move(*config), setup_worker, "worker");
+  auto service = Service::start(std::move(options));  // blocks SIGINT/SIGTERM first
   if (!service) {
     std::cerr << "beamlink-worker: " << service.error().message << "\n";
     return service.error().code == Errc::invalid_argument ? 2 : 1;
   }
-  auto signal = wait_for_stop_signal();
-  log_line("info", "worker", "stopping on " + signal.value_or("request") + "; leaving the cluster");
+  const Logger& log = (*service)->logger();
+  std::string signal = (*service)->wait_for_stop_signal();
+  log(LogLevel::info, "worker", "stopping on " + signal + "; leaving the cluster");
   (*service)->stop();
-  log_line("info", "worker", "stopped after serving " + std::to_string(served.load()) + " job(s)");
+  log(LogLevel::info, "worker",
+      "stopped after serving " + std::to_string(served.load()) + " job(s)");
   return 0;
 }
 

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "beamlink/epmd.h"
-#include "command.h"
 #include "beamlink/service.h"
+#include "command.h"
 #include "node_flags.h"
 
 namespace beamlink::cli {

@@ -8,8 +8,8 @@
 #include <iostream>
 
 #include "beamlink/pg.h"
-#include "beamlink/term_text.h"
 #include "beamlink/service.h"
+#include "beamlink/term_text.h"
 #include "command.h"
 #include "config/value_parsers.h"
 #include "node_flags.h"

@@ -78,10 +78,9 @@ void NodeFlags::add_to(CLI::App& app, bool require_name) {
       app.add_option("--log-level", log_level, "Lowest level logged: debug, info, warning, error");
   given_.log_format =
       app.add_option("--log-format", log_format, "Log lines as text (default) or json");
-  given_.worker_threads =
-      app.add_option("--worker-threads", worker_threads,
-                     "Threads running handlers and rpc functions (default 1)")
-          ->check(CLI::Range(int64_t{1}, config::kMaxWorkerThreads));
+  given_.worker_threads = app.add_option("--worker-threads", worker_threads,
+                                         "Threads running handlers and rpc functions (default 1)")
+                              ->check(CLI::Range(int64_t{1}, config::kMaxWorkerThreads));
 }
 
 Result<ServiceOverrides> NodeFlags::overrides() const {

@@ -17,6 +17,7 @@
 
 #include "beamlink/service.h"
 #include "beamlink/term_text.h"
+#include "beamlink/terms.h"
 
 namespace beamlink::cli {
 namespace {
@@ -33,17 +34,17 @@ Result<void> setup_worker(Service& service) {
   node.register_function("worker", "square", [](const std::vector<Term>& args) -> CallResult {
     auto n = args.size() == 1 ? small_integer(args[0]) : std::nullopt;
     if (!n || *n > 3'037'000'499 || *n < -3'037'000'499) {
-      return CallResult::error(Term::tuple({Term::atom("badarg"), Term::list(args)}));
+      return CallResult::error(tuple(atom("badarg"), Term::list(args)));
     }
     served++;
     return Term(*n * *n);
   });
   node.register_function("worker", "info", [&node](const std::vector<Term>&) -> CallResult {
     std::vector<Term> peers;
-    for (const auto& peer : node.nodes(NodeKind::visible)) peers.push_back(Term::atom(peer));
-    return Term::map({{Term::atom("node"), Term::atom(node.name())},
-                      {Term::atom("peers"), Term::list(std::move(peers))},
-                      {Term::atom("served"), Term(static_cast<int64_t>(served.load()))}});
+    for (const auto& peer : node.nodes(NodeKind::visible)) peers.push_back(atom(peer));
+    return map({{atom("node"), atom(node.name())},
+                {atom("peers"), Term::list(std::move(peers))},
+                {atom("served"), served.load()}});
   });
   SpawnOptions jobs;
   jobs.register_as = "jobs";
@@ -53,16 +54,15 @@ Result<void> setup_worker(Service& service) {
         const Tuple* t = message.get_if<Tuple>();
         if (t == nullptr || t->elements.size() != 3 || !t->elements[0].is<Pid>()) return;
         const Tuple* job = t->elements[2].get_if<Tuple>();
-        Term answer = Term::tuple({Term::atom("error"), Term::atom("badjob")});
-        if (job != nullptr && job->elements.size() == 2 &&
-            job->elements[0] == Term::atom("square")) {
+        Term answer = tuple(atom("error"), atom("badjob"));
+        if (job != nullptr && job->elements.size() == 2 && job->elements[0] == atom("square")) {
           if (auto n = small_integer(job->elements[1]);
               n && *n < 3'037'000'499 && *n > -3'037'000'499) {
             served++;
-            answer = Term::tuple({Term::atom("ok"), Term(*n * *n), Term::atom(node.name())});
+            answer = tuple(atom("ok"), *n * *n, atom(node.name()));
           }
         }
-        self.send(t->elements[0].as<Pid>(), Term::tuple({t->elements[1], std::move(answer)}));
+        self.send(t->elements[0].as<Pid>(), tuple(t->elements[1], std::move(answer)));
       },
       jobs);
   if (!pid) return fail(pid.error().code, "cannot start jobs: " + pid.error().message);

@@ -109,7 +109,7 @@ struct ClusterOptions {
   ReconcilerOptions reconciler;
   StartupOptions startup;
   ClusterHooks hooks;  // empty members: the Node's own
-  Logger logger;  // area: the topology's name
+  Logger logger;       // area: the topology's name
   // EPMD port for strategies that ask EPMD (local_epmd, erlang_hosts);
   // 0 = the node's.
   uint16_t epmd_port = 0;

@@ -30,7 +30,6 @@
 #include <vector>
 
 #include "beamlink/log.h"
-
 #include "beamlink/result.h"
 
 namespace beamlink::epmd {

@@ -24,8 +24,7 @@ enum class LogLevel { debug, info, warning, error };
 // line, {"ts":"<UTC time>","level":"...","area":"...","msg":"..."}.
 enum class LogFormat { text, json };
 
-using Logger =
-    std::function<void(LogLevel level, std::string_view area, std::string_view message)>;
+using Logger = std::function<void(LogLevel level, std::string_view area, std::string_view message)>;
 
 // "debug", "info", "warning", "error".
 constexpr std::string_view log_level_name(LogLevel level) {

@@ -37,8 +37,7 @@ inline Term boolean(bool value) {
 }
 
 template <class... Ts>
-  requires(std::convertible_to<Ts, Term> && ...)
-Term tuple(Ts&&... elements) {
+requires(std::convertible_to<Ts, Term>&&...) Term tuple(Ts&&... elements) {
   std::vector<Term> items;
   items.reserve(sizeof...(Ts));
   (items.emplace_back(std::forward<Ts>(elements)), ...);
@@ -47,8 +46,7 @@ Term tuple(Ts&&... elements) {
 
 // A proper list.
 template <class... Ts>
-  requires(std::convertible_to<Ts, Term> && ...)
-Term list(Ts&&... elements) {
+requires(std::convertible_to<Ts, Term>&&...) Term list(Ts&&... elements) {
   std::vector<Term> items;
   items.reserve(sizeof...(Ts));
   (items.emplace_back(std::forward<Ts>(elements)), ...);

@@ -54,8 +54,8 @@ void write_stderr_line(std::string_view line) {
 
 Logger make_log_sink(LogFormat format, LogLevel min_level, LineOutput output) {
   if (!output) output = write_stderr_line;
-  return [format, min_level, output = std::move(output)](
-             LogLevel level, std::string_view area, std::string_view message) {
+  return [format, min_level, output = std::move(output)](LogLevel level, std::string_view area,
+                                                         std::string_view message) {
     if (level < min_level) return;
     std::string line =
         format_log_line(format, std::chrono::system_clock::now(), level, area, message);

@@ -29,8 +29,7 @@ Result<NodeOptions> node_options_from(const config::NodeSettings& settings, Logg
     return fail(Errc::invalid_argument,
                 "the node name must be name@host, got '" + options.name + "'");
   }
-  auto cookie =
-      config::resolve_cookie({settings.cookie, settings.cookie_file, env});
+  auto cookie = config::resolve_cookie({settings.cookie, settings.cookie_file, env});
   if (!cookie) return std::unexpected(cookie.error());
   options.cookie = cookie->cookie;
   options.hidden = settings.hidden.value_or(false);
@@ -47,9 +46,9 @@ Result<NodeOptions> node_options_from(const config::NodeSettings& settings, Logg
   options.epmd_port = settings.epmd_port.value_or(0);
   if (settings.worker_threads) {
     if (*settings.worker_threads < 1 || *settings.worker_threads > config::kMaxWorkerThreads) {
-      return fail(Errc::invalid_argument,
-                  "worker_threads must be 1.." + std::to_string(config::kMaxWorkerThreads) +
-                      ", got " + std::to_string(*settings.worker_threads));
+      return fail(Errc::invalid_argument, "worker_threads must be 1.." +
+                                              std::to_string(config::kMaxWorkerThreads) + ", got " +
+                                              std::to_string(*settings.worker_threads));
     }
     options.worker_threads = *settings.worker_threads;
   }

@@ -52,8 +52,7 @@ Result<Prepared> prepare(const ServiceOptions& options) {
   }
   if (auto valid = Cluster::validate(prepared.config.topologies); !valid) {
     const std::string& source = prepared.config.source;
-    return fail(valid.error().code,
-                (source.empty() ? "" : source + ": ") + valid.error().message);
+    return fail(valid.error().code, (source.empty() ? "" : source + ": ") + valid.error().message);
   }
   return prepared;
 }
@@ -122,9 +121,8 @@ void ServiceImpl::start_epmd_daemon(const NodeOptions& node) {
   auto started = epmd::Server::start(daemon);
   if (started) {
     epmd_ = std::move(*started);
-    log(LogLevel::info, "EPMD daemon on " +
-                            (daemon.addresses.empty() ? "*" : daemon.addresses[0]) + ":" +
-                            std::to_string(epmd_->port()));
+    log(LogLevel::info, "EPMD daemon on " + (daemon.addresses.empty() ? "*" : daemon.addresses[0]) +
+                            ":" + std::to_string(epmd_->port()));
   } else {
     // As erl does when epmd already runs: use the one that is there.
     log(LogLevel::info,

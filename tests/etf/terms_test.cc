@@ -6,14 +6,13 @@
 
 #include <string>
 
-
 namespace beamlink {
 namespace {
 
 TEST(TermsTest, TupleOfMixedElements) {
   Term t = tuple(atom("ok"), 42, int64_t{-7}, uint64_t{1} << 63, 1.5, binary("body"));
-  EXPECT_EQ(t, Term::tuple({Term::atom("ok"), Term(42), Term(int64_t{-7}),
-                            Term(uint64_t{1} << 63), Term(1.5), Term::binary("body")}));
+  EXPECT_EQ(t, Term::tuple({Term::atom("ok"), Term(42), Term(int64_t{-7}), Term(uint64_t{1} << 63),
+                            Term(1.5), Term::binary("body")}));
 }
 
 TEST(TermsTest, NestedListsAndEmptyOnes) {
@@ -40,7 +39,9 @@ TEST(TermsTest, BooleansAndTermsPassThrough) {
 
 // A C string or a bool could mean several terms: they do not compile.
 template <class... Ts>
-concept TupleFrom = requires(Ts... values) { tuple(values...); };
+concept TupleFrom = requires(Ts... values) {
+  tuple(values...);
+};
 static_assert(TupleFrom<Term, int, Atom>);
 static_assert(!TupleFrom<const char*>);
 static_assert(!TupleFrom<bool>);

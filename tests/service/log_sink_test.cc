@@ -49,8 +49,8 @@ TEST(LogSinkTest, JsonKeepsUtf8AndReplacesMalformedBytes) {
             "\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80\"");
   // A lone continuation byte, a truncated sequence, an overlong '/', a
   // surrogate and a code point above U+10FFFF: each byte becomes U+FFFD.
-  const std::string bad[] = {"\x80", "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-                             "\xff"};
+  const std::string bad[] = {"\x80",         "\xe2\x82",         "\xc0\xaf",
+                             "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff"};
   for (const std::string& bytes : bad) {
     std::string literal = json_string("a" + bytes + "b");
     auto parsed = nlohmann::json::parse(literal);  // throws on invalid UTF-8

@@ -53,7 +53,8 @@ ServiceOptions loopback_options(const std::string& basename,
 }
 
 TEST(ServiceTest, WorkerThreadsRunHandlersConcurrently) {
-  auto service = Service::start(loopback_options("svc_threads", {{"BEAMLINK_WORKER_THREADS", "4"}}));
+  auto service =
+      Service::start(loopback_options("svc_threads", {{"BEAMLINK_WORKER_THREADS", "4"}}));
   ASSERT_TRUE(service) << service.error().to_string();
   testing::HandlerMeeting seen = testing::run_handlers_at_once((*service)->node(), 4, 10s);
   EXPECT_EQ(seen.most_inside, 4u);

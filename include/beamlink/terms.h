@@ -36,21 +36,29 @@ inline Term boolean(bool value) {
   return Term::boolean(value);
 }
 
+// What an element may be: anything a Term converts from implicitly.
+template <class T>
+concept TermConvertible = std::convertible_to<T, Term>;
+
+namespace terms_detail {
 template <class... Ts>
-requires(std::convertible_to<Ts, Term>&&...) Term tuple(Ts&&... elements) {
+std::vector<Term> elements(Ts&&... values) {
   std::vector<Term> items;
   items.reserve(sizeof...(Ts));
-  (items.emplace_back(std::forward<Ts>(elements)), ...);
-  return Term::tuple(std::move(items));
+  (items.emplace_back(std::forward<Ts>(values)), ...);
+  return items;
+}
+}  // namespace terms_detail
+
+template <TermConvertible... Ts>
+Term tuple(Ts&&... elements) {
+  return Term::tuple(terms_detail::elements(std::forward<Ts>(elements)...));
 }
 
 // A proper list.
-template <class... Ts>
-requires(std::convertible_to<Ts, Term>&&...) Term list(Ts&&... elements) {
-  std::vector<Term> items;
-  items.reserve(sizeof...(Ts));
-  (items.emplace_back(std::forward<Ts>(elements)), ...);
-  return Term::list(std::move(items));
+template <TermConvertible... Ts>
+Term list(Ts&&... elements) {
+  return Term::list(terms_detail::elements(std::forward<Ts>(elements)...));
 }
 
 // A map; a key given twice keeps the last value, as maps:from_list does.

@@ -11,30 +11,27 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::unique_ptr<Node> start_with_threads(FakeNetwork& network, unsigned threads) {
+// `handlers` handler processes on a node with `threads` worker threads.
+HandlerMeeting meet(unsigned threads, size_t handlers, std::chrono::milliseconds patience) {
+  FakeNetwork network;
   NodeOptions options;
   options.name = "w" + std::to_string(threads) + "@host";
   options.cookie = "secret";
   options.worker_threads = threads;
   auto node = node::start_node(std::move(options), network.factory());
   EXPECT_TRUE(node) << node.error().to_string();
-  return node ? std::move(*node) : nullptr;
+  if (!node) return {};
+  return run_handlers_at_once(**node, handlers, patience);
 }
 
 TEST(WorkerThreadsTest, NThreadsRunNHandlersAtOnce) {
-  FakeNetwork network;
-  auto node = start_with_threads(network, 4);
-  ASSERT_TRUE(node);
-  HandlerMeeting seen = run_handlers_at_once(*node, 4, 10s);
+  HandlerMeeting seen = meet(4, 4, 10s);
   EXPECT_EQ(seen.most_inside, 4u);
   EXPECT_EQ(seen.threads.size(), 4u);
 }
 
 TEST(WorkerThreadsTest, OneThreadRunsHandlersOneAtATime) {
-  FakeNetwork network;
-  auto node = start_with_threads(network, 1);
-  ASSERT_TRUE(node);
-  HandlerMeeting seen = run_handlers_at_once(*node, 2, 200ms);
+  HandlerMeeting seen = meet(1, 2, 200ms);
   EXPECT_EQ(seen.most_inside, 1u);
   EXPECT_EQ(seen.threads.size(), 1u);
 }

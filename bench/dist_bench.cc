@@ -61,7 +61,7 @@ std::unique_ptr<Node> start(const Args& a) {
   options.listen_address = "127.0.0.1";
   // Connection losses are what a benchmark must not hide: warnings and the
   // distribution layer's "connection ... down" lines go to stderr.
-  options.logger = [](LogLevel level, std::string_view message) {
+  options.logger = [](LogLevel level, std::string_view, std::string_view message) {
     if (level != LogLevel::debug) {
       std::fprintf(stderr, "%s\n", std::string(message).c_str());
     }

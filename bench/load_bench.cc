@@ -89,7 +89,7 @@ struct Client {
       options.peer_port = a.peer_port;
       options.listen_port_min = options.listen_port_max = a.listen_port;
     }
-    options.logger = [](LogLevel level, std::string_view message) {
+    options.logger = [](LogLevel level, std::string_view, std::string_view message) {
       if (level != LogLevel::debug) std::fprintf(stderr, "%s\n", std::string(message).c_str());
     };
     auto started = Node::start(options);

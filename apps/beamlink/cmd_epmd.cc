@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "beamlink/epmd.h"
+#include "beamlink/service.h"
 #include "command.h"
-#include "log_line.h"
-#include "stop_signal.h"
+#include "node_flags.h"
 
 namespace beamlink::cli {
 namespace {
@@ -30,14 +30,7 @@ class EpmdCommand : public Command {
     options.addresses = addresses_;
     options.port = port_ != 0 ? port_ : epmd::default_port();
     options.relaxed_command_check = relaxed_;
-    bool debug = debug_;
-    options.logger = [debug](epmd::LogLevel level, std::string_view message) {
-      if (level == epmd::LogLevel::debug && !debug) return;
-      log_line(level == epmd::LogLevel::warning ? "warning"
-               : level == epmd::LogLevel::info  ? "info"
-                                                : "debug",
-               "epmd", message);
-    };
+    options.logger = cli_logger(debug_ ? LogLevel::debug : LogLevel::info);
     auto server = epmd::Server::start(options);
     if (!server) {
       std::cerr << "beamlink epmd: " << server.error().to_string() << "\n";
@@ -46,7 +39,7 @@ class EpmdCommand : public Command {
     auto signal =
         wait_for_stop_signal([&] { return (*server)->wait_for(std::chrono::milliseconds(0)); });
     if (signal) {
-      log_line("info", "epmd", "stopping on " + *signal);
+      options.logger(LogLevel::info, "epmd", "stopping on " + *signal);
       (*server)->stop();
     }
     (*server)->wait();

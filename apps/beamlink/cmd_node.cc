@@ -8,13 +8,11 @@
 #include <iostream>
 
 #include "beamlink/pg.h"
+#include "beamlink/service.h"
 #include "beamlink/term_text.h"
 #include "command.h"
 #include "config/value_parsers.h"
-#include "log_line.h"
 #include "node_flags.h"
-#include "node_service.h"
-#include "stop_signal.h"
 
 namespace beamlink::cli {
 namespace {
@@ -36,10 +34,15 @@ class EchoServer final : public GenServer {
   Node& node_;
 };
 
-Result<void> start_echo(Node& node, const std::string& global_name, const std::string& pg_group) {
+Result<void> start_echo(Service& service, const std::string& global_name,
+                        const std::string& pg_group) {
+  Node& node = service.node();
+  auto log_line = [&service](std::string_view message) {
+    service.logger()(LogLevel::info, "node", message);
+  };
   auto echo = node.start_server(std::make_shared<EchoServer>(node), {.register_as = "echo"});
   if (!echo) return fail(echo.error().code, "cannot start echo: " + echo.error().message);
-  log_line("info", "node", "echo is " + format_term(Term(*echo)));
+  log_line("echo is " + format_term(Term(*echo)));
   if (!global_name.empty()) {
     auto name = parse_term(global_name);
     if (!name) return fail(Errc::invalid_argument, "--global-name: " + name.error().message);
@@ -47,13 +50,13 @@ Result<void> start_echo(Node& node, const std::string& global_name, const std::s
       return fail(registered.error().code, "cannot register echo as global " + global_name + ": " +
                                                registered.error().message);
     }
-    log_line("info", "node", "echo is global " + format_term(*name));
+    log_line("echo is global " + format_term(*name));
   }
   if (!pg_group.empty()) {
     if (auto joined = node.pg().join(Term::atom(pg_group), *echo); !joined) {
       return fail(joined.error().code, "cannot join pg group: " + joined.error().message);
     }
-    log_line("info", "node", "echo joined pg group " + pg_group);
+    log_line("echo joined pg group " + pg_group);
   }
   return {};
 }
@@ -84,49 +87,43 @@ class NodeCommand : public Command {
   }
 
   int run() override {
-    auto config = load_node_config(config_path_);
-    if (!config) {
-      std::cerr << "beamlink node: " << config.error().message << "\n";
+    ServiceOptions options;
+    options.config_path = config_path_;
+    auto overrides = overrides_from_flags();
+    if (!overrides) {
+      std::cerr << "beamlink node: " << overrides.error().message << "\n";
       return 2;
     }
-    if (auto flags = overlay_flags(*config); !flags) {
-      std::cerr << "beamlink node: " << flags.error().message << "\n";
+    options.overrides = std::move(*overrides);
+    // Every mistake in the file, the environment or the flags exits 2
+    // before anything starts.
+    auto plan = Service::check(options);
+    if (!plan) {
+      std::cerr << "beamlink node: " << plan.error().message << "\n";
       return 2;
     }
     if (check_only_) {
-      auto options = node_options_from(config->node, "node");
-      if (!options) {
-        std::cerr << "beamlink node: " << options.error().message << "\n";
-        return 2;
-      }
-      if (auto valid = Cluster::validate(config->topologies); !valid) {
-        std::cerr << "beamlink node: " << (config_path_.empty() ? "" : config_path_ + ": ")
-                  << valid.error().message << "\n";
-        return 2;
-      }
-      std::cout << "configuration ok: node " << options->name << ", " << config->topologies.size()
+      std::cout << "configuration ok: node " << plan->node_name << ", " << plan->topologies
                 << " topology(ies)\n";
       return 0;
     }
-    block_stop_signals();  // before the node's threads start
-    auto service = NodeService::start(std::move(*config), [this](Node& node) {
-      return start_echo(node, global_name_, pg_group_);
-    });
+    options.setup = [this](Service& service) {
+      return start_echo(service, global_name_, pg_group_);
+    };
+    auto service = Service::start(std::move(options));  // blocks SIGINT/SIGTERM first
     if (!service) {
       std::cerr << "beamlink node: " << service.error().message << "\n";
       return service.error().code == Errc::invalid_argument ? 2 : 1;
     }
-    auto signal = wait_for_stop_signal();
-    log_line("info", "node", "stopping on " + signal.value_or("request"));
-    (*service)->stop();
-    log_line("info", "node", "stopped");
+    (*service)->run_until_stop_signal();
     return 0;
   }
 
  private:
-  Result<void> overlay_flags(config::NodeConfig& config) const {
-    if (auto flags = flags_.overlay(config.node); !flags) return flags;
-    if (min_peers_opt_->count() > 0) config.startup.min_peers = min_peers_;
+  Result<ServiceOverrides> overrides_from_flags() const {
+    auto overrides = flags_.overrides();
+    if (!overrides) return overrides;
+    if (min_peers_opt_->count() > 0) overrides->min_peers = min_peers_;
     if (startup_timeout_opt_->count() > 0) {
       auto parsed = config::parse_duration(startup_timeout_);
       if (!parsed) {
@@ -134,12 +131,12 @@ class NodeCommand : public Command {
             Errc::invalid_argument,
             "--startup-timeout must be like \"30s\" or \"500ms\", got '" + startup_timeout_ + "'");
       }
-      config.startup.timeout = *parsed;
+      overrides->startup_timeout = *parsed;
     }
-    if (startup_required_) config.startup.required = true;
-    if (health_port_opt_->count() > 0) config.node.health_port = health_port_;
-    if (health_address_opt_->count() > 0) config.node.health_address = health_address_;
-    return {};
+    if (startup_required_) overrides->startup_required = true;
+    if (health_port_opt_->count() > 0) overrides->health_port = health_port_;
+    if (health_address_opt_->count() > 0) overrides->health_address = health_address_;
+    return overrides;
   }
 
   NodeFlags flags_;

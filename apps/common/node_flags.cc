@@ -6,7 +6,8 @@
 #include <iostream>
 
 #include "config/cookie_source.h"
-#include "log_line.h"
+#include "config/node_config.h"
+#include "service/log_sink.h"
 
 namespace beamlink::cli {
 namespace {
@@ -31,6 +32,18 @@ std::string helper_host(std::string_view target) {
 }
 
 }  // namespace
+
+Result<std::pair<uint16_t, uint16_t>> NodeFlags::port_range_flag() const {
+  size_t dash = port_range.find('-');
+  std::string_view lo = std::string_view(port_range).substr(0, dash);
+  std::string_view hi =
+      dash == std::string::npos ? lo : std::string_view(port_range).substr(dash + 1);
+  uint16_t min = 0, max = 0;
+  if (!parse_port(lo, min) || !parse_port(hi, max) || min > max) {
+    return fail(Errc::invalid_argument, "--port must be PORT or MIN-MAX, got '" + port_range + "'");
+  }
+  return std::pair{min, max};
+}
 
 void NodeFlags::add_to(CLI::App& app, bool require_name) {
   given_.name = app.add_option(
@@ -63,109 +76,57 @@ void NodeFlags::add_to(CLI::App& app, bool require_name) {
   given_.debug = app.add_flag("--debug,-d", debug, "Log protocol detail (--log-level debug)");
   given_.log_level =
       app.add_option("--log-level", log_level, "Lowest level logged: debug, info, warning, error");
+  given_.log_format =
+      app.add_option("--log-format", log_format, "Log lines as text (default) or json");
+  given_.worker_threads = app.add_option("--worker-threads", worker_threads,
+                                         "Threads running handlers and rpc functions (default 1)")
+                              ->check(CLI::Range(int64_t{1}, config::kMaxWorkerThreads));
 }
 
-Result<void> NodeFlags::overlay(config::NodeSettings& settings) const {
-  if (given_.name->count() > 0) settings.name = name;
+Result<ServiceOverrides> NodeFlags::overrides() const {
+  ServiceOverrides o;
+  if (given_.name->count() > 0) o.name = name;
   if (given_.cookie->count() > 0) {
-    settings.cookie = cookie;
-    settings.cookie_file.reset();
+    o.cookie = cookie;
   } else if (given_.cookie_file->count() > 0) {
-    settings.cookie_file = cookie_file;
-    settings.cookie.reset();
+    o.cookie_file = cookie_file;
   }
-  if (given_.hidden->count() > 0) settings.hidden = hidden;
+  if (given_.hidden->count() > 0) o.hidden = hidden;
   if (given_.ticktime->count() > 0) {
-    settings.ticktime = std::chrono::milliseconds(static_cast<int64_t>(ticktime_s * 1000));
+    o.ticktime = std::chrono::milliseconds(static_cast<int64_t>(ticktime_s * 1000));
   }
-  if (given_.listen_address->count() > 0) settings.listen_address = listen_address;
+  if (given_.listen_address->count() > 0) o.listen_address = listen_address;
   if (given_.port->count() > 0) {
-    // Checked again (with a clear message) by node_options_from.
-    size_t dash = port_range.find('-');
-    std::string_view lo = std::string_view(port_range).substr(0, dash);
-    std::string_view hi =
-        dash == std::string::npos ? lo : std::string_view(port_range).substr(dash + 1);
-    uint16_t min = 0, max = 0;
-    if (parse_port(lo, min) && parse_port(hi, max)) {
-      settings.port_min = min;
-      settings.port_max = max;
-    } else {
-      return fail(Errc::invalid_argument,
-                  "--port must be PORT or MIN-MAX, got '" + port_range + "'");
-    }
+    auto range = port_range_flag();
+    if (!range) return std::unexpected(range.error());
+    o.port_min = range->first;
+    o.port_max = range->second;
   }
-  if (given_.no_epmd->count() > 0) settings.use_epmd = !no_epmd;
-  if (given_.epmd_daemon->count() > 0) settings.epmd_daemon = epmd_daemon;
-  if (given_.peer_port->count() > 0) settings.peer_port = peer_port;
-  if (given_.epmd_port->count() > 0) settings.epmd_port = epmd_port;
+  if (given_.no_epmd->count() > 0) o.use_epmd = !no_epmd;
+  if (given_.epmd_daemon->count() > 0) o.epmd_daemon = epmd_daemon;
+  if (given_.peer_port->count() > 0) o.peer_port = peer_port;
+  if (given_.epmd_port->count() > 0) o.epmd_port = epmd_port;
   if (given_.log_level->count() > 0) {
-    settings.log_level = config::parse_log_level(log_level);
-    if (!settings.log_level) {
+    o.log_level = config::parse_log_level(log_level);
+    if (!o.log_level) {
       return fail(Errc::invalid_argument,
                   "--log-level must be debug, info, warning or error, got '" + log_level + "'");
     }
   }
-  if (given_.debug->count() > 0 && debug) settings.log_level = LogLevel::debug;
-  return {};
+  if (given_.debug->count() > 0 && debug) o.log_level = LogLevel::debug;
+  if (given_.log_format->count() > 0) {
+    o.log_format = config::parse_log_format(log_format);
+    if (!o.log_format) {
+      return fail(Errc::invalid_argument,
+                  "--log-format must be text or json, got '" + log_format + "'");
+    }
+  }
+  if (given_.worker_threads->count() > 0) o.worker_threads = worker_threads;
+  return o;
 }
 
-NodeLogger make_logger(std::string area, LogLevel level) {
-  return [level, area = std::move(area)](LogLevel at, std::string_view message) {
-    if (at < level) return;
-    const char* names[] = {"debug", "info", "warning", "error"};
-    log_line(names[static_cast<int>(at)], area, message);
-  };
-}
-
-Result<NodeOptions> node_options_from(const config::NodeSettings& settings, std::string_view area) {
-  NodeOptions options;
-  if (!settings.name || settings.name->empty()) {
-    return fail(Errc::invalid_argument,
-                "no node name: give --name, BEAMLINK_NODE, RELEASE_NODE or node.name in the "
-                "config file");
-  }
-  options.name = *settings.name;
-  if (options.name.find('@') == std::string::npos) {
-    return fail(Errc::invalid_argument,
-                "the node name must be name@host, got '" + options.name + "'");
-  }
-  auto cookie =
-      config::resolve_cookie({settings.cookie, settings.cookie_file, config::process_env()});
-  if (!cookie) return std::unexpected(cookie.error());
-  options.cookie = cookie->cookie;
-  options.hidden = settings.hidden.value_or(false);
-  options.connect_all = settings.connect_all.value_or(true);
-  if (settings.ticktime) options.ticktime = *settings.ticktime;
-  // A node named after a loopback address listens there (several "hosts"
-  // on one machine); anything else listens everywhere, as erl does.
-  std::string host = options.name.substr(options.name.find('@') + 1);
-  std::string fallback = "0.0.0.0";
-  if (host.starts_with("127.") && host.find_first_not_of("0123456789.") == std::string::npos) {
-    fallback = host;
-  } else if (host == "localhost") {
-    fallback = "127.0.0.1";
-  }
-  options.listen_address = settings.listen_address.value_or(fallback);
-  options.listen_port_min = settings.port_min.value_or(0);
-  options.listen_port_max = settings.port_max.value_or(options.listen_port_min);
-  if (options.listen_port_min > options.listen_port_max) {
-    return fail(Errc::invalid_argument, "the distribution port range is empty (min > max)");
-  }
-  options.use_epmd = settings.use_epmd.value_or(true);
-  options.peer_port = settings.peer_port.value_or(0);
-  options.epmd_port = settings.epmd_port.value_or(0);
-  if (settings.liveness_probe) options.liveness_probe = *settings.liveness_probe;
-  if (settings.liveness_timeout) options.liveness_timeout = *settings.liveness_timeout;
-  if (settings.liveness_watchers) options.liveness_watchers = *settings.liveness_watchers;
-  if (settings.max_message_size) options.max_message_size = *settings.max_message_size;
-  if (settings.reassembly_budget) options.reassembly_budget = *settings.reassembly_budget;
-  if (settings.max_mailbox) options.max_mailbox.messages = *settings.max_mailbox;
-  if (settings.max_mailbox_policy) options.max_mailbox.policy = *settings.max_mailbox_policy;
-  if (settings.dist_buf_busy_limit) options.dist_buf_busy_limit = *settings.dist_buf_busy_limit;
-  if (settings.send_timeout) options.send_timeout = *settings.send_timeout;
-  if (settings.busy_send_timeout) options.busy_send_timeout = *settings.busy_send_timeout;
-  options.logger = make_logger(std::string(area), settings.log_level.value_or(LogLevel::info));
-  return options;
+Logger cli_logger(LogLevel level) {
+  return service::make_log_sink(LogFormat::text, level);
 }
 
 Result<NodeOptions> NodeFlags::options(std::string_view command, std::string_view target) const {
@@ -191,25 +152,20 @@ Result<NodeOptions> NodeFlags::options(std::string_view command, std::string_vie
     options.listen_address = host == "localhost" ? "127.0.0.1" : host;
   }
   if (!port_range.empty()) {
-    size_t dash = port_range.find('-');
-    std::string_view lo = std::string_view(port_range).substr(0, dash);
-    std::string_view hi =
-        dash == std::string::npos ? lo : std::string_view(port_range).substr(dash + 1);
-    if (!parse_port(lo, options.listen_port_min) || !parse_port(hi, options.listen_port_max) ||
-        options.listen_port_min > options.listen_port_max) {
-      return fail(Errc::invalid_argument,
-                  "--port must be PORT or MIN-MAX, got '" + port_range + "'");
-    }
+    auto range = port_range_flag();
+    if (!range) return std::unexpected(range.error());
+    options.listen_port_min = range->first;
+    options.listen_port_max = range->second;
   }
   options.use_epmd = !no_epmd;
   options.peer_port = peer_port;
   options.epmd_port = epmd_port;
-  bool verbose = debug;
-  std::string area(command);
-  options.logger = [verbose, area](LogLevel level, std::string_view message) {
-    if (level == LogLevel::debug && !verbose) return;
-    const char* names[] = {"debug", "info", "warning", "error"};
-    log_line(names[static_cast<int>(level)], area, message);
+  options.worker_threads = worker_threads;
+  // The helper node's lines name the command ("[beamlink:rpc]").
+  options.logger = [sink = cli_logger(debug ? LogLevel::debug : LogLevel::info),
+                    area = std::string(command)](LogLevel level, std::string_view,
+                                                 std::string_view message) {
+    sink(level, area, message);
   };
   return options;
 }

@@ -1,16 +1,18 @@
 // node_flags.h - the command-line flags every node-running command shares
-// (--name, --cookie, --cookie-file, --hidden, --ticktime, ...) and turning
-// them into NodeOptions. This is the CLI's composition root for nodes: the
-// only place that reads the environment for node settings.
+// (--name, --cookie, --cookie-file, --hidden, --ticktime, ...). For a named
+// node run as a service (`beamlink node`) they become the overrides layer
+// of beamlink::Service (beamlink/service.h: file < environment < flags);
+// for a helper node (`beamlink rpc`, ...) they become NodeOptions.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "beamlink/node.h"
 #include "beamlink/result.h"
-#include "config/node_config.h"
+#include "beamlink/service.h"
 
 namespace beamlink::cli {
 
@@ -27,7 +29,9 @@ struct NodeFlags {
   uint16_t peer_port = 0;
   uint16_t epmd_port = 0;
   bool debug = false;
-  std::string log_level;  // "" unless --log-level was given
+  std::string log_level;   // "" unless --log-level was given
+  std::string log_format;  // "" unless --log-format was given
+  unsigned worker_threads = 1;
 
   // `require_name`: the command runs a named node (`beamlink node`);
   // otherwise a hidden helper node gets a generated name.
@@ -37,26 +41,25 @@ struct NodeFlags {
   // generated name. Errors are one line, ready to print.
   Result<NodeOptions> options(std::string_view command, std::string_view target = {}) const;
 
-  // For a named node run from a config: writes the flags given on the
-  // command line over `settings` (the file and environment already
-  // applied), so flags win.
-  Result<void> overlay(config::NodeSettings& settings) const;
+  // For a named node run as a service: the flags given on the command
+  // line (and only those), as the layer that wins over file and environment.
+  Result<ServiceOverrides> overrides() const;
 
  private:
+  // --port as (min, max).
+  Result<std::pair<uint16_t, uint16_t>> port_range_flag() const;
+
   struct Given {
     CLI::Option *name = nullptr, *cookie = nullptr, *cookie_file = nullptr, *hidden = nullptr,
                 *ticktime = nullptr, *listen_address = nullptr, *port = nullptr, *no_epmd = nullptr,
                 *epmd_daemon = nullptr, *peer_port = nullptr, *epmd_port = nullptr,
-                *debug = nullptr, *log_level = nullptr;
+                *debug = nullptr, *log_level = nullptr, *log_format = nullptr,
+                *worker_threads = nullptr;
   } given_;
 };
 
-// NodeOptions from merged settings (file < environment < flags). Errors are
-// one line, ready to print. `area` names the log lines of the node.
-Result<NodeOptions> node_options_from(const config::NodeSettings& settings, std::string_view area);
-
-// A log filter: `level` and above are printed.
-NodeLogger make_logger(std::string area, LogLevel level);
+// The CLI's own log lines (text format, on stderr): `level` and above.
+Logger cli_logger(LogLevel level);
 
 // Starts a node, printing a one-line error and returning nullptr on failure.
 std::unique_ptr<Node> start_node(std::string_view command, NodeOptions options);

@@ -15,10 +15,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "beamlink/service.h"
 #include "beamlink/term_text.h"
-#include "log_line.h"
-#include "node_service.h"
-#include "stop_signal.h"
+#include "beamlink/terms.h"
 
 namespace beamlink::cli {
 namespace {
@@ -30,21 +29,22 @@ std::optional<int64_t> small_integer(const Term& term) {
   return std::nullopt;
 }
 
-Result<void> setup_worker(Node& node) {
+Result<void> setup_worker(Service& service) {
+  Node& node = service.node();
   node.register_function("worker", "square", [](const std::vector<Term>& args) -> CallResult {
     auto n = args.size() == 1 ? small_integer(args[0]) : std::nullopt;
     if (!n || *n > 3'037'000'499 || *n < -3'037'000'499) {
-      return CallResult::error(Term::tuple({Term::atom("badarg"), Term::list(args)}));
+      return CallResult::error(tuple(atom("badarg"), Term::list(args)));
     }
     served++;
     return Term(*n * *n);
   });
   node.register_function("worker", "info", [&node](const std::vector<Term>&) -> CallResult {
     std::vector<Term> peers;
-    for (const auto& peer : node.nodes(NodeKind::visible)) peers.push_back(Term::atom(peer));
-    return Term::map({{Term::atom("node"), Term::atom(node.name())},
-                      {Term::atom("peers"), Term::list(std::move(peers))},
-                      {Term::atom("served"), Term(static_cast<int64_t>(served.load()))}});
+    for (const auto& peer : node.nodes(NodeKind::visible)) peers.push_back(atom(peer));
+    return map({{atom("node"), atom(node.name())},
+                {atom("peers"), Term::list(std::move(peers))},
+                {atom("served"), served.load()}});
   });
   SpawnOptions jobs;
   jobs.register_as = "jobs";
@@ -54,16 +54,15 @@ Result<void> setup_worker(Node& node) {
         const Tuple* t = message.get_if<Tuple>();
         if (t == nullptr || t->elements.size() != 3 || !t->elements[0].is<Pid>()) return;
         const Tuple* job = t->elements[2].get_if<Tuple>();
-        Term answer = Term::tuple({Term::atom("error"), Term::atom("badjob")});
-        if (job != nullptr && job->elements.size() == 2 &&
-            job->elements[0] == Term::atom("square")) {
+        Term answer = tuple(atom("error"), atom("badjob"));
+        if (job != nullptr && job->elements.size() == 2 && job->elements[0] == atom("square")) {
           if (auto n = small_integer(job->elements[1]);
               n && *n < 3'037'000'499 && *n > -3'037'000'499) {
             served++;
-            answer = Term::tuple({Term::atom("ok"), Term(*n * *n), Term::atom(node.name())});
+            answer = tuple(atom("ok"), *n * *n, atom(node.name()));
           }
         }
-        self.send(t->elements[0].as<Pid>(), Term::tuple({t->elements[1], std::move(answer)}));
+        self.send(t->elements[0].as<Pid>(), tuple(t->elements[1], std::move(answer)));
       },
       jobs);
   if (!pid) return fail(pid.error().code, "cannot start jobs: " + pid.error().message);
@@ -72,26 +71,28 @@ Result<void> setup_worker(Node& node) {
 
 int run(int argc, char** argv) {
   CLI::App app{"beamlink-worker: an example service that joins a beamlink cluster"};
-  std::string config_path;
-  if (const char* env = std::getenv("BEAMLINK_CONFIG")) config_path = env;
-  app.add_option("--config", config_path, "TOML config (else BEAMLINK_CONFIG)");
+  ServiceOptions options;
+  if (const char* env = std::getenv("BEAMLINK_CONFIG")) options.config_path = env;
+  app.add_option("--config", options.config_path, "TOML config (else BEAMLINK_CONFIG)");
   CLI11_PARSE(app, argc, argv);
 
-  auto config = load_node_config(config_path);
-  if (!config) {
-    std::cerr << "beamlink-worker: " << config.error().message << "\n";
+  options.area = "worker";
+  options.setup = setup_worker;
+  if (auto plan = Service::check(options); !plan) {
+    std::cerr << "beamlink-worker: " << plan.error().message << "\n";
     return 2;
   }
-  block_stop_signals();
-  auto service = NodeService::start(std::move(*config), setup_worker, "worker");
+  auto service = Service::start(std::move(options));  // blocks SIGINT/SIGTERM first
   if (!service) {
     std::cerr << "beamlink-worker: " << service.error().message << "\n";
     return service.error().code == Errc::invalid_argument ? 2 : 1;
   }
-  auto signal = wait_for_stop_signal();
-  log_line("info", "worker", "stopping on " + signal.value_or("request") + "; leaving the cluster");
+  const Logger& log = (*service)->logger();
+  std::string signal = (*service)->wait_for_stop_signal();
+  log(LogLevel::info, "worker", "stopping on " + signal + "; leaving the cluster");
   (*service)->stop();
-  log_line("info", "worker", "stopped after serving " + std::to_string(served.load()) + " job(s)");
+  log(LogLevel::info, "worker",
+      "stopped after serving " + std::to_string(served.load()) + " job(s)");
   return 0;
 }
 

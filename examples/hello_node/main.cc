@@ -8,10 +8,11 @@
 // ERL_EPMD_PORT (default 4369). From Erlang:
 //   {hello, 'server@127.0.0.1'} ! {self(), hi}, flush().
 #include <beamlink/node.h>
+#include <beamlink/service.h>
 #include <beamlink/term_text.h>
+#include <beamlink/terms.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -27,7 +28,7 @@ static int ask(Node& node, const std::string& peer) {
   }
   auto me = node.spawn();
   if (!me) return 1;
-  me->send("hello", peer, Term::tuple({me->pid(), Term::atom("world")}));
+  me->send("hello", peer, tuple(me->pid(), atom("world")));
   auto answer = me->receive(5s);
   if (!answer) {
     std::fprintf(stderr, "hello_node: no answer from %s\n", peer.c_str());
@@ -42,12 +43,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: hello_node NAME COOKIE [PEER]\n");
     return 2;
   }
-  // Signals go to sigwait below, not to the node's threads.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // SIGINT and SIGTERM go to wait_for_stop_signal below, not to the node's threads.
+  block_stop_signals();
 
   NodeOptions options;
   options.name = argv[1];
@@ -64,7 +61,7 @@ int main(int argc, char** argv) {
         const Term* from = message.element(0);
         const Term* body = message.element(1);
         if (from != nullptr && body != nullptr && from->is<Pid>()) {
-          self.send(from->as<Pid>(), Term::tuple({Term::atom("hello"), Term::atom(name), *body}));
+          self.send(from->as<Pid>(), tuple(atom("hello"), atom(name), *body));
         }
       },
       SpawnOptions{.register_as = "hello"});
@@ -73,7 +70,6 @@ int main(int argc, char** argv) {
 
   std::printf("%s is up\n", name.c_str());
   std::fflush(stdout);
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  wait_for_stop_signal();
   return 0;
 }

@@ -102,15 +102,16 @@ struct StartupOptions {
   bool required = false;  // fail start when min_peers is not reached in time
 };
 
-using ClusterLogger =
-    std::function<void(LogLevel, std::string_view topology, std::string_view message)>;
+// Deprecated: the cluster's logger is a beamlink::Logger (beamlink/log.h)
+// whose area is the topology's name.
+using ClusterLogger = Logger;
 
 struct ClusterOptions {
   std::vector<TopologySpec> topologies;
   ReconcilerOptions reconciler;
   StartupOptions startup;
   ClusterHooks hooks;  // empty members: the Node's own
-  ClusterLogger logger;
+  Logger logger;       // area: the topology's name
   // EPMD port for strategies that ask EPMD (local_epmd, erlang_hosts);
   // 0 = the node's.
   uint16_t epmd_port = 0;

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "beamlink/log.h"
 #include "beamlink/result.h"
 
 namespace beamlink::epmd {
@@ -136,8 +137,11 @@ struct ServerLimits {
   size_t max_extra_length = 1024;                    // bytes in Extra
 };
 
-enum class LogLevel { debug, info, warning };
-using Logger = std::function<void(LogLevel, std::string_view message)>;
+// epmd::LogLevel and epmd::Logger were the daemon's own logger types;
+// they are now beamlink::LogLevel and beamlink::Logger (beamlink/log.h,
+// area "epmd"). The aliases stay for old code: deprecated.
+using LogLevel = beamlink::LogLevel;
+using Logger = beamlink::Logger;
 
 struct ServerOptions {
   // IP literals to listen on. Empty means what real epmd does without

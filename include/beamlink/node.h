@@ -57,6 +57,7 @@
 
 #include "beamlink/gen_server.h"
 #include "beamlink/global.h"
+#include "beamlink/log.h"
 #include "beamlink/node_events.h"
 #include "beamlink/node_metrics.h"
 #include "beamlink/process.h"
@@ -68,18 +69,8 @@ namespace beamlink {
 
 class ProcessGroups;
 
-namespace dist {
-class Distribution;
-class DistSink;
-struct DistOptions;
-}  // namespace dist
-
-enum class LogLevel { debug, info, warning, error };
-using NodeLogger = std::function<void(LogLevel, std::string_view message)>;
-
-// Makes the node's distribution layer; tests inject in-memory fakes here.
-using DistributionFactory = std::function<Result<std::unique_ptr<dist::Distribution>>(
-    const dist::DistOptions&, dist::DistSink&)>;
+// Deprecated: the node's logger is a beamlink::Logger (beamlink/log.h).
+using NodeLogger = Logger;
 
 // A bound on the messages queued in one process's mailbox, like Erlang's
 // max_heap_size: when a message would take the mailbox over `messages`,
@@ -92,8 +83,8 @@ struct MailboxLimit {
   MailboxPolicy policy = MailboxPolicy::drop;
 };
 
-// Distribution settings mirror dist::DistOptions (see src/dist/distribution.h
-// for the full story of each); the defaults are Erlang's.
+// Distribution settings are handed to the node's distribution layer (see
+// src/dist/distribution.h for the full story of each); the defaults are Erlang's.
 struct NodeOptions {
   std::string name;  // "name@host" (long names) or "name@shorthost"
   std::string cookie;
@@ -128,7 +119,7 @@ struct NodeOptions {
   // the connection.)
   size_t max_message_size = size_t{1} << 30;
   size_t reassembly_budget = size_t{1} << 30;
-  // Back-pressure and the send timeout (see dist::DistOptions).
+  // Back-pressure and the send timeout (see src/dist/distribution.h).
   size_t dist_buf_busy_limit = 1u << 20;
   std::chrono::milliseconds send_timeout{std::chrono::seconds(10)};  // 0: never
   std::chrono::milliseconds busy_send_timeout{std::chrono::seconds(10)};
@@ -147,11 +138,10 @@ struct NodeOptions {
   // (rex, net_kernel, global, pg) are not bound.
   MailboxLimit max_mailbox;
 
-  // May be empty. A logger that throws is counted
+  // May be empty. Called with area "node" (the runtime and its
+  // distribution layer). A logger that throws is counted
   // (NodeStats::callback_exceptions), never propagated.
-  NodeLogger logger;
-  // Empty: dist::Distribution::start.
-  DistributionFactory distribution_factory;
+  Logger logger;
 };
 
 struct NodeStats {

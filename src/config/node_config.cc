@@ -226,6 +226,20 @@ Result<bool> read_node_key(std::string_view key, const Field& f, NodeSettings& n
     n.log_level = level;
     return true;
   }
+  if (key == "log_format") {
+    auto text = f.string();
+    if (!text) return std::unexpected(text.error());
+    auto format = parse_log_format(*text);
+    if (!format) return f.invalid("must be text or json, got \"" + *text + "\"");
+    n.log_format = format;
+    return true;
+  }
+  if (key == "worker_threads") {
+    auto count = f.integer(1, kMaxWorkerThreads);
+    if (!count) return std::unexpected(count.error());
+    n.worker_threads = static_cast<unsigned>(*count);
+    return true;
+  }
   // A zero probe interval turns probing off (dist::DistOptions).
   if (key == "liveness_probe") return store(n.liveness_probe, f.duration(kMilli, "ms", false));
   if (key == "liveness_timeout") return store(n.liveness_timeout, f.duration(kMilli, "ms", true));
@@ -503,6 +517,12 @@ std::optional<LogLevel> parse_log_level(std::string_view text) {
   if (text == "info") return LogLevel::info;
   if (text == "warning") return LogLevel::warning;
   if (text == "error") return LogLevel::error;
+  return std::nullopt;
+}
+
+std::optional<LogFormat> parse_log_format(std::string_view text) {
+  if (text == "text") return LogFormat::text;
+  if (text == "json") return LogFormat::json;
   return std::nullopt;
 }
 

@@ -17,7 +17,8 @@
 //                 liveness_probe, liveness_timeout, dist_buf_busy_limit
 //                 (bytes), send_timeout, busy_send_timeout, health_address,
 //                 health_port, epmd_daemon, name_mode, basename, service_name,
-//                 cluster_domain, max_mailbox, max_mailbox_policy
+//                 cluster_domain, max_mailbox, max_mailbox_policy,
+//                 worker_threads (1..kMaxWorkerThreads), log_format (text | json)
 //   [startup]     min_peers, timeout, required
 //   [reconciler]  backoff_initial, backoff_max, jitter, resync_interval,
 //                 connect_threads
@@ -49,6 +50,8 @@ inline constexpr uint64_t kMaxReceiveBound = uint64_t{1} << 40;
 // node.dist_buf_busy_limit's range in bytes (erl's +zdbbl takes 1 KiB..2 GiB).
 inline constexpr int64_t kMinBusyLimit = 1 << 10;
 inline constexpr int64_t kMaxBusyLimit = int64_t{2} << 30;
+// node.worker_threads' range (NodeOptions::worker_threads).
+inline constexpr int64_t kMaxWorkerThreads = 256;
 
 struct NodeSettings {
   std::optional<std::string> name;
@@ -64,6 +67,9 @@ struct NodeSettings {
   std::optional<uint16_t> epmd_port;
   std::optional<uint16_t> peer_port;
   std::optional<LogLevel> log_level;
+  std::optional<LogFormat> log_format;  // the service's log lines; text when unset
+  // Threads running handler processes, rpc functions and async receives.
+  std::optional<unsigned> worker_threads;
   std::optional<std::chrono::milliseconds> liveness_probe;
   std::optional<std::chrono::milliseconds> liveness_timeout;
   std::optional<unsigned> liveness_watchers;  // 0..kMaxLivenessWatchers
@@ -116,7 +122,8 @@ Result<NodeConfig> load_config_file(const std::string& path);
 // BEAMLINK_DIST_PORT ("P" or "MIN-MAX"), BEAMLINK_EPMD ("true"/"false"),
 // BEAMLINK_EPMD_PORT, ERL_EPMD_PORT (when BEAMLINK_EPMD_PORT is unset),
 // BEAMLINK_PEER_PORT, BEAMLINK_HEALTH_ADDRESS, BEAMLINK_HEALTH_PORT,
-// BEAMLINK_EPMD_DAEMON, BEAMLINK_LOG_LEVEL, BEAMLINK_MIN_PEERS,
+// BEAMLINK_EPMD_DAEMON, BEAMLINK_LOG_LEVEL, BEAMLINK_LOG_FORMAT,
+// BEAMLINK_WORKER_THREADS, BEAMLINK_MIN_PEERS,
 // BEAMLINK_NAME_MODE,
 // BEAMLINK_BASENAME, BEAMLINK_SERVICE_NAME, CLUSTER_DOMAIN (and, for
 // name_mode, the pod's POD_IP, HOSTNAME, NAMESPACE or POD_NAMESPACE),
@@ -131,6 +138,8 @@ Result<void> apply_env(NodeConfig& config, const EnvLookup& env);
 
 // "debug" | "info" | "warning" | "error".
 std::optional<LogLevel> parse_log_level(std::string_view text);
+// "text" | "json".
+std::optional<LogFormat> parse_log_format(std::string_view text);
 // "drop" | "kill"
 std::optional<MailboxPolicy> parse_mailbox_policy(std::string_view text);
 

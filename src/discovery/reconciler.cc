@@ -13,7 +13,7 @@ constexpr int kSettledResyncFactor = 5;
 using Clock = std::chrono::steady_clock;
 
 Reconciler::Reconciler(asio::io_context& io, WorkerPool& pool, ClusterHooks hooks,
-                       const ReconcilerOptions& options, std::string self, ClusterLogger logger)
+                       const ReconcilerOptions& options, std::string self, Logger logger)
     : io_(io),
       pool_(pool),
       hooks_(std::move(hooks)),

@@ -54,7 +54,7 @@ namespace beamlink::discovery {
 class Reconciler {
  public:
   Reconciler(asio::io_context& io, WorkerPool& pool, ClusterHooks hooks,
-             const ReconcilerOptions& options, std::string self, ClusterLogger logger);
+             const ReconcilerOptions& options, std::string self, Logger logger);
   ~Reconciler();
   Reconciler(const Reconciler&) = delete;
   Reconciler& operator=(const Reconciler&) = delete;
@@ -114,7 +114,7 @@ class Reconciler {
   ReconcilerOptions options_;
   Backoff backoff_;
   std::string self_;
-  ClusterLogger logger_;
+  Logger logger_;
   std::mt19937_64 random_;
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point timer_due_{};

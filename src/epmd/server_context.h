@@ -30,7 +30,7 @@ struct ServerContext {
   void log(LogLevel level, std::string_view message) const {
     if (!logger) return;
     try {
-      logger(level, message);
+      logger(level, "epmd", message);
     } catch (...) {
       // A throwing logger must not take the server down.
     }

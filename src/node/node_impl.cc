@@ -3,6 +3,7 @@
 
 #include "beamlink/node.h"
 #include "beamlink/pg.h"
+#include "node/node_testing.h"
 #include "node/pg/pg_service.h"
 #include "node/runtime.h"
 #include "node/services.h"
@@ -150,10 +151,15 @@ class NodeImpl final : public Node {
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::start(NodeOptions options) {
+  return node::start_node(std::move(options), nullptr);
+}
+
+Result<std::unique_ptr<Node>> node::start_node(NodeOptions options, DistributionFactory factory) {
   auto services = std::make_shared<node::Services>();
   auto runtime = node::Runtime::start(
       std::move(options),
-      [&services](const std::shared_ptr<node::Runtime>& rt) { return services->start(rt); });
+      [&services](const std::shared_ptr<node::Runtime>& rt) { return services->start(rt); },
+      std::move(factory));
   if (!runtime) return std::unexpected(runtime.error());
   return std::unique_ptr<Node>(std::make_unique<NodeImpl>(std::move(*runtime), services));
 }

@@ -25,7 +25,7 @@ Process::Process(Process&& other) noexcept
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
-    if (state_ != nullptr) exit(node::atom("normal"));
+    if (state_ != nullptr) exit(atom("normal"));
     runtime_ = std::move(other.runtime_);
     state_ = std::move(other.state_);
   }
@@ -33,7 +33,7 @@ Process& Process::operator=(Process&& other) noexcept {
 }
 
 Process::~Process() {
-  if (state_ != nullptr && state_->alive) runtime_->exit_process(state_, node::atom("normal"));
+  if (state_ != nullptr && state_->alive) runtime_->exit_process(state_, atom("normal"));
 }
 
 void Process::release() {

@@ -19,14 +19,15 @@ Runtime::~Runtime() {
   stop();
 }
 
-Result<std::shared_ptr<Runtime>> Runtime::start(NodeOptions options, StartServices start_services) {
+Result<std::shared_ptr<Runtime>> Runtime::start(NodeOptions options, StartServices start_services,
+                                                DistributionFactory factory) {
   auto at = options.name.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == options.name.size()) {
     return fail(Errc::invalid_argument,
                 "node name '" + options.name + "' is not of the form name@host");
   }
   auto runtime = std::make_shared<Runtime>(std::move(options));
-  if (auto started = runtime->start_distribution(); !started) {
+  if (auto started = runtime->start_distribution(factory); !started) {
     return std::unexpected(started.error());
   }
   runtime->start_kernel();
@@ -44,7 +45,7 @@ Result<std::shared_ptr<Runtime>> Runtime::start(NodeOptions options, StartServic
   return runtime;
 }
 
-Result<void> Runtime::start_distribution() {
+Result<void> Runtime::start_distribution(const DistributionFactory& factory) {
   dist::DistOptions d;
   d.node_name = options_.name;
   d.cookie = options_.cookie;
@@ -76,8 +77,7 @@ Result<void> Runtime::start_distribution() {
       log(static_cast<LogLevel>(level), message);
     };
   }
-  auto started = options_.distribution_factory ? options_.distribution_factory(d, *this)
-                                               : dist::Distribution::start(d, *this);
+  auto started = factory ? factory(d, *this) : dist::Distribution::start(d, *this);
   if (!started) return std::unexpected(started.error());
   dist_ = std::move(*started);
   name_ = dist_->node_name();
@@ -180,7 +180,7 @@ NodeStats Runtime::stats() const {
 void Runtime::log(LogLevel level, std::string_view message) const {
   if (!options_.logger) return;
   try {
-    options_.logger(level, message);
+    options_.logger(level, "node", message);
   } catch (...) {
     bump(counters_.callback_exceptions);  // nowhere to log it
   }

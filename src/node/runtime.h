@@ -47,6 +47,7 @@
 #include "beamlink/rpc.h"
 #include "beamlink/term.h"
 #include "dist/distribution.h"
+#include "node/node_testing.h"
 #include "node/pending_sends.h"
 #include "node/process_state.h"
 #include "node/process_table.h"
@@ -68,8 +69,10 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
   // is delivered: the place to start services that must answer from the
   // first message on (global, pg scopes).
   using StartServices = std::function<Result<void>(const std::shared_ptr<Runtime>&)>;
+  // `factory`: see node/node_testing.h; empty: dist::Distribution::start.
   static Result<std::shared_ptr<Runtime>> start(NodeOptions options,
-                                                StartServices start_services = nullptr);
+                                                StartServices start_services = nullptr,
+                                                DistributionFactory factory = nullptr);
   explicit Runtime(NodeOptions options);  // use start()
   ~Runtime() override;
   void stop();
@@ -269,7 +272,7 @@ class Runtime final : public dist::DistSink, public std::enable_shared_from_this
     bool from_link;
   };
 
-  Result<void> start_distribution();
+  Result<void> start_distribution(const DistributionFactory& factory);
   void start_kernel();
   void run_worker();
   void wait_ready();

@@ -1,5 +1,6 @@
-// node/terms.h - small helpers to build and take apart the terms the node
-// runtime exchanges (control tuples, gen_call envelopes, DOWN messages).
+// node/terms.h - small helpers to take apart the terms the node runtime
+// exchanges (control tuples, gen_call envelopes, DOWN messages). Building
+// them uses the public helpers of beamlink/terms.h (atom, tuple, list, map).
 #pragma once
 
 #include <cstdint>
@@ -9,20 +10,9 @@
 #include <vector>
 
 #include "beamlink/term.h"
+#include "beamlink/terms.h"
 
 namespace beamlink::node {
-
-inline Term atom(std::string_view name) {
-  return Term::atom(name);
-}
-
-template <class... Ts>
-Term tuple(Ts&&... elements) {
-  std::vector<Term> items;
-  items.reserve(sizeof...(Ts));
-  (items.emplace_back(std::forward<Ts>(elements)), ...);
-  return Term::tuple(std::move(items));
-}
 
 // Element i of a tuple of exactly `size` elements, else nullptr.
 inline const Tuple* tuple_of(const Term& term, size_t size) {

@@ -74,7 +74,7 @@ class EpmdServerTest : public ::testing::Test {
     options.port = 0;
     options.limits = limits;
     options.relaxed_command_check = relaxed;
-    options.logger = [this](LogLevel, std::string_view line) {
+    options.logger = [this](LogLevel, std::string_view, std::string_view line) {
       std::lock_guard lock(log_mutex_);
       log_.emplace_back(line);
     };

@@ -82,7 +82,7 @@ class OurDaemon {
     epmd::ServerOptions options;
     options.addresses = {"127.0.0.1"};
     options.port = 0;
-    options.logger = [this](epmd::LogLevel, std::string_view line) {
+    options.logger = [this](LogLevel, std::string_view, std::string_view line) {
       std::lock_guard lock(mutex_);
       log_ += std::string(line) + "\n";
     };

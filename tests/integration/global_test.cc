@@ -58,7 +58,7 @@ class GlobalTest : public ::testing::Test {
     options.epmd_port = epmd_->port();
     options.worker_threads = 2;
     if (std::getenv("BEAMLINK_TEST_LOG") != nullptr) {
-      options.logger = [name = options.name](LogLevel, std::string_view m) {
+      options.logger = [name = options.name](LogLevel, std::string_view, std::string_view m) {
         std::fprintf(stderr, "[%s] %.*s\n", name.c_str(), static_cast<int>(m.size()), m.data());
       };
     }

@@ -1,7 +1,7 @@
 // fake_network.h - an in-memory distribution layer for node runtime tests.
 //
-// FakeNetwork joins any number of Nodes (through NodeOptions::
-// distribution_factory) and scripted peers (a test playing the other node
+// FakeNetwork joins any number of Nodes (through node::start_node of
+// node/node_testing.h) and scripted peers (a test playing the other node
 // by hand). Deliveries run on one network thread, in order, as a real
 // connection's strand would run them: connection_up, deliver..., then
 // connection_down once. Every control message sent to a scripted peer is
@@ -25,6 +25,7 @@
 #include "beamlink/node.h"
 #include "dist/control_message.h"
 #include "dist/distribution.h"
+#include "node/node_testing.h"
 
 namespace beamlink::testing {
 
@@ -166,8 +167,8 @@ class FakeNetwork {
     thread_.join();
   }
 
-  // For NodeOptions::distribution_factory.
-  DistributionFactory factory(uint32_t creation = 1) {
+  // For node::start_node (node/node_testing.h).
+  node::DistributionFactory factory(uint32_t creation = 1) {
     return [this, creation](const dist::DistOptions& options,
                             dist::DistSink& sink) -> Result<std::unique_ptr<dist::Distribution>> {
       std::lock_guard lock(mu_);

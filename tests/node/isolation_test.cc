@@ -13,14 +13,13 @@ namespace beamlink::testing {
 namespace {
 
 std::unique_ptr<Node> start_with_logger(FakeNetwork& network, const std::string& name,
-                                        NodeLogger logger) {
+                                        Logger logger) {
   NodeOptions options;
   options.name = name;
   options.cookie = "secret";
   options.worker_threads = 2;
-  options.distribution_factory = network.factory();
   options.logger = std::move(logger);
-  auto node = Node::start(std::move(options));
+  auto node = node::start_node(std::move(options), network.factory());
   EXPECT_TRUE(node.has_value());
   return node ? std::move(*node) : nullptr;
 }
@@ -40,8 +39,8 @@ bool serves(Node& node, Node& peer) {
 struct Logged {
   std::mutex mu;
   std::vector<std::string> lines;
-  NodeLogger logger() {
-    return [this](LogLevel, std::string_view line) {
+  Logger logger() {
+    return [this](LogLevel, std::string_view, std::string_view line) {
       std::lock_guard lock(mu);
       lines.emplace_back(line);
     };
@@ -58,7 +57,7 @@ struct Logged {
 TEST(IsolationTest, AThrowingLoggerIsCountedAndTheNodeServes) {
   FakeNetwork network;
   std::atomic<int> calls{0};
-  auto a = start_with_logger(network, "a@host", [&](LogLevel, std::string_view) {
+  auto a = start_with_logger(network, "a@host", [&](LogLevel, std::string_view, std::string_view) {
     ++calls;
     throw std::runtime_error("logger broke");
   });

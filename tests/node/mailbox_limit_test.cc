@@ -19,9 +19,8 @@ std::unique_ptr<Node> start_with_default(FakeNetwork& network, const std::string
   options.name = name;
   options.cookie = "secret";
   options.worker_threads = 2;
-  options.distribution_factory = network.factory();
   options.max_mailbox = limit;
-  auto node = Node::start(std::move(options));
+  auto node = node::start_node(std::move(options), network.factory());
   EXPECT_TRUE(node.has_value());
   return node ? std::move(*node) : nullptr;
 }

@@ -23,8 +23,7 @@ inline std::unique_ptr<Node> start_node(FakeNetwork& network, const std::string&
   options.cookie = "secret";
   options.hidden = hidden;
   options.worker_threads = 2;
-  options.distribution_factory = network.factory(creation);
-  auto node = Node::start(std::move(options));
+  auto node = node::start_node(std::move(options), network.factory(creation));
   EXPECT_TRUE(node.has_value()) << (node ? "" : node.error().to_string());
   return node ? std::move(*node) : nullptr;
 }

@@ -14,10 +14,9 @@ std::unique_ptr<Node> start_bounded(FakeNetwork& network, const std::string& nam
   options.name = name;
   options.cookie = "secret";
   options.worker_threads = 2;
-  options.distribution_factory = network.factory();
   options.pending_connect_max_messages = max_messages;
   options.pending_connect_max_bytes = max_bytes;
-  auto node = Node::start(std::move(options));
+  auto node = node::start_node(std::move(options), network.factory());
   EXPECT_TRUE(node.has_value());
   return node ? std::move(*node) : nullptr;
 }

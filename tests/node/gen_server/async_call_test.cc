@@ -34,8 +34,7 @@ std::unique_ptr<Node> one_worker_node(FakeNetwork& network, const std::string& n
   options.name = name;
   options.cookie = "secret";
   options.worker_threads = 1;
-  options.distribution_factory = network.factory(1);
-  auto node = Node::start(std::move(options));
+  auto node = node::start_node(std::move(options), network.factory(1));
   EXPECT_TRUE(node) << node.error().to_string();
   return node ? std::move(*node) : nullptr;
 }

@@ -3,12 +3,7 @@
 // (count, queue, heartbeat, stop).
 #include "health/event_stream.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -16,76 +11,13 @@
 #include <vector>
 
 #include "beamlink/health.h"
+#include "health/stream_client.h"
 
 namespace beamlink {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-// A blocking client of one request whose answer is read in pieces, each
-// read bounded by a deadline.
-class Client {
- public:
-  Client(uint16_t port, const std::string& request, int receive_buffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (receive_buffer > 0) {
-      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-      (void)::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
-    }
-  }
-  ~Client() { ::close(fd_); }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-
-  // Reads until what arrived holds `text` (true), or EOF or `limit` (false).
-  bool read_until(const std::string& text, Clock::duration limit = 10s) {
-    const auto deadline = Clock::now() + limit;
-    while (received_.find(text, scanned_) == std::string::npos) {
-      if (!read_some(deadline)) return false;
-    }
-    scanned_ = received_.find(text, scanned_) + text.size();
-    return true;
-  }
-  // Reads until the server closes (true) or `limit` passes (false).
-  bool read_to_eof(Clock::duration limit = 10s) {
-    const auto deadline = Clock::now() + limit;
-    while (read_some(deadline)) {
-    }
-    return eof_;
-  }
-  const std::string& received() const { return received_; }
-  size_t received_bytes() const { return total_; }
-
- private:
-  bool read_some(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left <= 0ms) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char buffer[65536];
-    ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) {
-      eof_ = true;
-      return false;
-    }
-    total_ += static_cast<size_t>(n);
-    if (received_.size() < (1u << 20)) received_.append(buffer, static_cast<size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  std::string received_;
-  size_t scanned_ = 0;
-  size_t total_ = 0;
-  bool eof_ = false;
-};
+using testing::Client;
 
 const std::string kEvents = "GET /events HTTP/1.1\r\nHost: x\r\n\r\n";
 const std::string kStreamOpen = ": beamlink events\n\n";

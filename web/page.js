@@ -6,6 +6,7 @@
 const kPollMs = 3000;        // counters refresh
 const kAfterEventMs = 300;   // re-read /cluster shortly after an event
 const kMaxEvents = 100;      // lines kept in the event list
+const kStreamRetryMs = 5000; // a new stream after one was refused
 const SVG = 'http://www.w3.org/2000/svg';
 
 let cluster = null;  // the last /cluster, with events applied on top
@@ -173,7 +174,13 @@ function listen() {
   const state = document.getElementById('stream-state');
   const events = new EventSource('events');
   events.onopen = () => { state.textContent = 'live'; state.className = 'state-live'; };
-  events.onerror = () => { state.textContent = 'reconnecting'; state.className = 'state-down'; };
+  events.onerror = () => {
+    state.textContent = 'reconnecting';
+    state.className = 'state-down';
+    // The browser retries a broken stream by itself, but gives up on an
+    // answer other than 200 (503: the node's streams are all taken).
+    if (events.readyState === EventSource.CLOSED) setTimeout(listen, kStreamRetryMs);
+  };
   for (const kind of ['nodeup', 'nodedown']) {
     events.addEventListener(kind, (e) => applyEvent(kind, JSON.parse(e.data)));
   }

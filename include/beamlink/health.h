@@ -31,6 +31,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -51,7 +52,7 @@ struct HealthOptions {
   std::function<std::string()> metrics_text;
   // Empty: no cluster page (/, /cluster, /events are 404).
   std::function<std::string()> cluster_json;
-  std::chrono::milliseconds event_heartbeat{5000};
+  std::chrono::milliseconds event_heartbeat{5000};  // quiet before a heartbeat comment
 };
 
 inline constexpr size_t kMaxEventStreams = 8;

@@ -10,6 +10,7 @@ packages=(
   erlang-base elixir
   iproute2 procps iperf3 dnsmasq-base
   prometheus  # promtool and a server for the /metrics tests (never as a service)
+  chromium nodejs npm  # the cluster page's browser test (scripts/page-test.sh)
 )
 
 missing=()

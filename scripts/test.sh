@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is needed, builds with warnings
 # as errors, checks formatting, runs every test (unit and real-peer),
-# installs the build and builds examples/hello_node against the installed
-# package and the .deb, builds the container image and runs it as a
+# shows a cluster's live page in headless Chromium, installs the build
+# and builds examples/hello_node against the installed package and the
+# .deb, builds the container image and runs it as a
 # three-node cluster (podman), then runs the unit tests again under
 # AddressSanitizer and UBSan. Prints how long each stage took
 # (docs/development.md keeps the figures).
@@ -34,6 +35,10 @@ bash scripts/build.sh "$root/build/ci" -DBEAMLINK_WERROR=ON
 
 stage "tests"
 (cd build/ci && ctest --output-on-failure -j "$(nproc)" --timeout 300)
+
+# A 4-node cluster's page in headless Chromium (docs/cluster-page.md).
+stage "cluster page (headless Chromium, playwright-core)"
+bash scripts/page-test.sh "$root/build/ci"
 
 stage "install, build examples/hello_node against it (CMake, pkg-config)"
 bash scripts/install-test.sh "$root/build/ci"

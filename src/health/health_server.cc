@@ -10,11 +10,16 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <atomic>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "beamlink/health.h"
 #include "beamlink/metrics.h"
+#include "health/event_stream.h"
 #include "health/http_request.h"
+#include "health/page_assets.h"
+#include "health/sse.h"
 
 namespace beamlink {
 namespace {
@@ -52,14 +57,24 @@ class HealthServerImpl final : public HealthServer {
 
   uint16_t port() const override { return port_; }
 
+  void publish_event(std::string_view name, std::string_view data) override {
+    if (stopped_) return;
+    asio::post(io_, [this, event = health::sse_event(name, data)] {
+      for (const auto& stream : streams_) stream->push(event);
+    });
+  }
+
+  // Closes the acceptor and every event stream on the server's thread, so
+  // their clients see the end at once, then stops that thread.
   void stop() override {
     if (stopped_.exchange(true)) return;
     asio::post(io_, [this] {
       std::error_code ignored;
       acceptor_.close(ignored);
+      for (const auto& stream : streams_) stream->close();
+      io_.stop();
     });
     work_.reset();
-    io_.stop();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -128,12 +143,36 @@ class HealthServerImpl final : public HealthServer {
       co_await reply(socket, 200, "application/json", status_json(ready), head);
     } else if (request.path == "/metrics" && options_.metrics_text) {
       co_await reply(socket, 200, kMetricsContentType, options_.metrics_text(), head);
+    } else if (options_.cluster_json && request.path == "/cluster") {
+      co_await reply(socket, 200, "application/json", options_.cluster_json() + "\n", head);
+    } else if (options_.cluster_json && request.path == "/events") {
+      if (head) {
+        co_await reply(socket, 200, "text/event-stream", "", head);
+      } else if (streams_.size() >= kMaxEventStreams) {
+        co_await reply(socket, 503, "text/plain", "too many event streams\n", false);
+      } else {
+        co_await stream_events(std::move(socket));
+      }
+    } else if (auto asset =
+                   options_.cluster_json ? health::find_page_asset(request.path) : std::nullopt) {
+      co_await reply(socket, 200, asset->content_type, asset->body, head);
     } else {
-      co_await reply(socket, 404, "text/plain",
-                     options_.metrics_text ? "not found; try /healthz, /readyz, /status, /metrics\n"
-                                           : "not found; try /healthz, /readyz, /status\n",
-                     head);
+      co_await reply(socket, 404, "text/plain", not_found_text(), head);
     }
+  }
+
+  std::string not_found_text() const {
+    std::string out = "not found; try /healthz, /readyz, /status";
+    if (options_.metrics_text) out += ", /metrics";
+    if (options_.cluster_json) out += ", / (the cluster page), /cluster, /events";
+    return out + "\n";
+  }
+
+  asio::awaitable<void> stream_events(tcp::socket socket) {
+    auto stream = std::make_shared<health::EventStream>(std::move(socket));
+    streams_.push_back(stream);
+    co_await stream->run(options_.event_heartbeat);
+    std::erase(streams_, stream);
   }
 
   std::string status_json(bool ready) const {
@@ -165,6 +204,8 @@ class HealthServerImpl final : public HealthServer {
   tcp::acceptor acceptor_{io_};
   uint16_t port_ = 0;
   size_t connections_ = 0;
+  // The open /events streams; touched only on the server's thread.
+  std::vector<std::shared_ptr<health::EventStream>> streams_;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
 };

@@ -9,6 +9,8 @@
 #include "beamlink/health.h"
 #include "beamlink/metrics.h"
 #include "beamlink/service.h"
+#include "service/cluster_json.h"
+#include "service/json_string.h"
 #include "service/log_sink.h"
 #include "service/node_options.h"
 #include "service/service_config.h"
@@ -91,6 +93,8 @@ class ServiceImpl final : public Service {
  private:
   void log(LogLevel level, std::string_view message) const { logger_(level, area_, message); }
   void start_epmd_daemon(const NodeOptions& node);
+  // nodeup/nodedown to the cluster page's event stream (/events).
+  void publish_node_events();
   // Every callback of the health endpoint is set here, and only here.
   HealthOptions health_options(const config::NodeSettings& settings);
 
@@ -99,6 +103,7 @@ class ServiceImpl final : public Service {
   std::unique_ptr<epmd::Server> epmd_;
   std::unique_ptr<Node> node_;
   std::unique_ptr<HealthServer> health_;
+  uint64_t node_events_ = 0;  // subscription id; 0: none
   mutable std::mutex cluster_mutex_;
   std::unique_ptr<Cluster> cluster_;
   std::atomic<bool> ready_{false};
@@ -115,7 +120,21 @@ HealthOptions ServiceImpl::health_options(const config::NodeSettings& settings) 
     std::lock_guard lock(cluster_mutex_);
     return metrics_text(*node_, cluster_.get());
   };
+  options.cluster_json = [this] {
+    return service::cluster_json(node_->name(), ready_.load(), node_->metrics(), topologies());
+  };
   return options;
+}
+
+void ServiceImpl::publish_node_events() {
+  node_events_ = node_->subscribe_node_events([health = health_.get()](const NodeEvent& event) {
+    const bool up = event.kind == NodeEvent::Kind::up;
+    health->publish_event(up ? "nodeup" : "nodedown",
+                          "{\"node\":" + service::json_string(event.node) +
+                              ",\"hidden\":" + (event.hidden ? "true" : "false") +
+                              ",\"reason\":" + service::json_string(event.reason) +
+                              ",\"detail\":" + service::json_string(event.detail) + "}");
+  });
 }
 
 void ServiceImpl::start_epmd_daemon(const NodeOptions& node) {
@@ -162,9 +181,10 @@ Result<void> ServiceImpl::run(Prepared prepared,
     auto started = HealthServer::start(health_options(config.node));
     if (!started) return std::unexpected(started.error());
     health_ = std::move(*started);
+    publish_node_events();
     log(LogLevel::info, "health endpoint on " + config.node.health_address.value_or("127.0.0.1") +
                             ":" + std::to_string(health_->port()) +
-                            " (/healthz, /readyz, /status, /metrics)");
+                            " (/healthz, /readyz, /status, /metrics, / the cluster page)");
   }
 
   if (!config.topologies.empty()) {
@@ -200,6 +220,7 @@ void ServiceImpl::stop() {
       stopped = std::move(cluster_);
     }
     stopped.reset();
+    if (node_events_ != 0) node_->unsubscribe_node_events(node_events_);
     if (health_) health_->stop();
     if (epmd_) epmd_->stop();
   });

@@ -10,7 +10,7 @@ packages=(
   erlang-base elixir
   iproute2 procps iperf3 dnsmasq-base
   prometheus  # promtool and a server for the /metrics tests (never as a service)
-  chromium nodejs npm  # the cluster page's browser test (scripts/page-test.sh)
+  chromium  # the cluster page's browser test (scripts/page-test.sh), with node and npm below
 )
 
 missing=()
@@ -20,6 +20,11 @@ done
 # kubectl for the Kubernetes stand-in's test: Debian ships it as
 # kubernetes-client; any kubectl already on the PATH will do.
 command -v kubectl >/dev/null || missing+=(kubernetes-client)
+# node and npm for playwright-core: Debian's nodejs and npm, unless a node
+# with its own npm is already installed (NodeSource's nodejs bundles npm
+# and conflicts with Debian's npm package).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]})); then
   echo "beamlink: installing ${missing[*]}"

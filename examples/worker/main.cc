@@ -26,18 +26,18 @@ using namespace beamlink;
 using namespace std::chrono_literals;
 
 static void do_job(Process& self, const Term& job) {
-  const Term* from = job.element(1);
-  const Term* ref = job.element(2);
-  const Term* n = job.element(3);
-  if (!job.element(0) || !job.element(0)->is_atom("job") || !from || !from->is<Pid>() || !ref ||
-      !n) {
-    return;  // not a job: dropped
+  const auto* t = job.get_if<Tuple>();  // {job, From, Ref, N}, else dropped
+  if (!t || t->elements.size() != 4 || !t->elements[0].is_atom("job") ||
+      !t->elements[1].is<Pid>()) {
+    return;
   }
+  const Term* n = &t->elements[3];
   Term result = tuple(atom("error"), atom("badarg"));
   if (n->is<int64_t>() && n->as<int64_t>() >= 0 && n->as<int64_t>() <= 1000000) {
     result = n->as<int64_t>() * (n->as<int64_t>() + 1) / 2;
   }
-  self.send(from->as<Pid>(), tuple(atom("done"), *ref, result, atom(self.pid().node.name.view())));
+  self.send(t->elements[1].as<Pid>(),
+            tuple(atom("done"), t->elements[2], result, atom(self.pid().node.name.view())));
 }
 
 static int submit(Node& node, const std::string& peer, int64_t n) {

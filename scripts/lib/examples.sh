@@ -104,3 +104,27 @@ examples_run_worker() {
   examples_expect "worker ($tag), job answer" "\\{done,#Ref<[^>]*>,55,'$worker'\\}" "$answer" \
     "$work/$tag-worker.log" "$work/$tag-submit.log"
 }
+
+# examples_run_quickstart BINARY CLI: README's quick start, three copies of
+# examples/quickstart with its cluster.toml; they must see each other
+# (`beamlink nodes`, up to 30 s) and answer `beamlink rpc`.
+examples_run_quickstart() {
+  local bin=$1 cli=$2 n pids=() seen="" answer
+  for n in a b c; do
+    (cd "$root/examples/quickstart" && BEAMLINK_NODE=$n@127.0.0.1 exec "$bin" cluster.toml) \
+      2>"$work/quickstart-$n.log" &
+    pids+=("$!")
+    hello_pids+=("$!")
+  done
+  for _ in $(seq 60); do
+    seen=$("$cli" nodes a@127.0.0.1 --cookie quickstart 2>/dev/null | sort | tr '\n' ' ') || true
+    [[ $seen == "a@127.0.0.1 b@127.0.0.1 c@127.0.0.1 " ]] && break
+    sleep 0.5
+  done
+  answer=$("$cli" rpc c@127.0.0.1 hello who --cookie quickstart 2>/dev/null) || true
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  examples_expect "quickstart, a's cluster" "a@127.0.0.1 b@127.0.0.1 c@127.0.0.1 " "$seen" \
+    "$work"/quickstart-*.log
+  examples_expect "quickstart, rpc to c" "'c@127.0.0.1'" "$answer" "$work"/quickstart-*.log
+}

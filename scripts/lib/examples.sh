@@ -9,16 +9,21 @@
 #  * pubsub: a subscriber prints what a publisher broadcasts;
 #  * worker: a job sent to a member of the `jobs` group is answered.
 
-# examples_build_cmake PREFIX OUT EXAMPLE...: one find_package build each, in OUT/EXAMPLE.
+# examples_build_cmake PREFIX OUT EXAMPLE...: one find_package build each,
+# in OUT/EXAMPLE (through ccache when it is installed).
 examples_build_cmake() {
-  local prefix=$1 out=$2 example
+  local prefix=$1 out=$2 example launcher=()
   shift 2
   mkdir -p "$out"
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   for example in "$@"; do
-    cmake -S "$root/examples/$example" -B "$out/$example" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    cmake -S "$root/examples/$example" -B "$out/$example" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
       -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="-Wall -Wextra -Wpedantic -Werror" \
       >"$out/$example.log" 2>&1 || { cat "$out/$example.log"; return 1; }
-    cmake --build "$out/$example" >>"$out/$example.log" 2>&1 || { cat "$out/$example.log"; return 1; }
+    # The prefix is a new temporary directory each run: paths relative to
+    # $work let ccache find the last run's objects.
+    CCACHE_BASEDIR=$work cmake --build "$out/$example" >>"$out/$example.log" 2>&1 ||
+      { cat "$out/$example.log"; return 1; }
   done
 }
 

@@ -18,7 +18,7 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
+#include <cstdlib>  // atoll
 #include <string>
 #include <thread>
 
@@ -41,24 +41,21 @@ static void do_job(Process& self, const Term& job) {
 }
 
 static int submit(Node& node, const std::string& peer, int64_t n) {
-  // The peer may still be starting, and pg learns of its members after the
-  // connection: try for up to 10 s.
-  const auto give_up = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < give_up) {
+  auto me = node.spawn();
+  // The peer may still be starting, and pg learns of its members just after
+  // the connection: up to 100 looks, 100 ms apart.
+  for (int look = 0; me && look < 100; ++look) {
     node.ping(peer, 1s);
     for (const Pid& worker : node.pg().get_members(atom("jobs"))) {
       if (worker.node.name != peer) continue;
-      auto me = node.spawn();
-      if (!me) return 1;
       me->send(worker, tuple(atom("job"), me->pid(), node.make_ref(), n));
       auto answer = me->receive(5s);
-      if (!answer) break;
-      std::printf("%s\n", format_term(*answer).c_str());
-      return 0;
+      if (answer) std::printf("%s\n", format_term(*answer).c_str());
+      return answer ? 0 : 1;
     }
     std::this_thread::sleep_for(100ms);
   }
-  std::fprintf(stderr, "worker: no job done by %s\n", peer.c_str());
+  std::fprintf(stderr, "worker: no worker of %s found\n", peer.c_str());
   return 1;
 }
 

@@ -5,7 +5,8 @@
 # pkg-config (shared and static); each binary must run, cluster with a
 # second copy and answer. examples/service, pubsub, worker and quickstart
 # (README's) are built with find_package (the service also with
-# pkg-config) and run against real peers (scripts/lib/examples.sh). Also
+# pkg-config) and run against real peers (scripts/lib/examples.sh);
+# README.md must show examples/quickstart as it is. Also
 # checks that only include/beamlink/ is installed as API and compiles
 # without the sources (no private header leaks into it), and the SONAME (CHANGELOG.md: MAJOR.MINOR below 1.0).
 # Usage: scripts/install-test.sh [BUILD_DIR] (default build/ci)
@@ -57,6 +58,7 @@ examples_build_cmake "$prefix" "$work/examples" service pubsub worker quickstart
 examples_run_service "$work/examples/service/service" cmake
 examples_run_pubsub "$work/examples/pubsub/pubsub" cmake
 examples_run_worker "$work/examples/worker/worker" cmake
+examples_check_readme
 examples_run_quickstart "$work/examples/quickstart/hello" "$prefix/bin/beamlink"
 hello_build_pkgconfig "$pcdir" "$work/pc-service" shared service
 hello_check_linkage "$work/pc-service/service" shared "$libdir"

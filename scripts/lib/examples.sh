@@ -133,3 +133,16 @@ examples_run_quickstart() {
     "$work"/quickstart-*.log
   examples_expect "quickstart, rpc to c" "'c@127.0.0.1'" "$answer" "$work"/quickstart-*.log
 }
+
+# examples_check_readme: README's quick start shows examples/quickstart's
+# main.cc and cluster.toml as they are (the files CI builds and runs).
+examples_check_readme() {
+  local lang file
+  for lang in cpp toml; do
+    file=$root/examples/quickstart/$([[ $lang == cpp ]] && echo main.cc || echo cluster.toml)
+    sed -n '/^## Quick start$/,/^## Set up$/p' "$root/README.md" | sed -n "/^\`\`\`$lang\$/,/^\`\`\`\$/p" |
+      sed '1d;$d' | diff -u - "$file" >&2 ||
+      { echo "README.md's quick start differs from $file" >&2; return 1; }
+  done
+  echo "README's quick start shows examples/quickstart as it is"
+}

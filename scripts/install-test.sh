@@ -6,9 +6,10 @@
 # second copy and answer. examples/service, pubsub, worker and quickstart
 # (README's) are built with find_package (the service also with
 # pkg-config) and run against real peers (scripts/lib/examples.sh);
-# README.md must show examples/quickstart as it is. Also
-# checks that only include/beamlink/ is installed as API and compiles
-# without the sources (no private header leaks into it), and the SONAME (CHANGELOG.md: MAJOR.MINOR below 1.0).
+# README.md must show examples/quickstart as it is. Also checks that only
+# include/beamlink/ is installed as API and compiles without the sources
+# (no private header leaks into it), and the SONAME (CHANGELOG.md:
+# MAJOR.MINOR below 1.0).
 # Usage: scripts/install-test.sh [BUILD_DIR] (default build/ci)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -29,9 +29,10 @@ hello_build_cmake() {
   cmake --build "$out" >>"$out.log" 2>&1 || { cat "$out.log"; return 1; }
 }
 
-# hello_build_pkgconfig PCDIR OUT shared|static: `pkg-config beamlink`.
+# hello_build_pkgconfig PCDIR OUT shared|static [EXAMPLE]: `pkg-config
+# beamlink`; builds OUT/EXAMPLE from examples/EXAMPLE/main.cc (hello_node).
 hello_build_pkgconfig() {
-  local pcdir=$1 out=$2 kind=$3 cflags libs libdir
+  local pcdir=$1 out=$2 kind=$3 example=${4:-hello_node} cflags libs libdir
   mkdir -p "$out"
   cflags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags beamlink)
   libdir=$(PKG_CONFIG_PATH=$pcdir pkg-config --variable=libdir beamlink)
@@ -42,7 +43,7 @@ hello_build_pkgconfig() {
     libs="$(PKG_CONFIG_PATH=$pcdir pkg-config --libs beamlink) -Wl,-rpath,$libdir"
   fi
   # shellcheck disable=SC2086 # word splitting of the flags is wanted
-  c++ -std=c++23 -O1 -Wall -Wextra -Wpedantic -Werror $cflags -o "$out/hello_node" "$root/examples/hello_node/main.cc" $libs
+  c++ -std=c++23 -O1 -Wall -Wextra -Wpedantic -Werror $cflags -o "$out/$example" "$root/examples/$example/main.cc" $libs
 }
 
 # hello_check_linkage BINARY shared|static LIBDIR: the binary uses the

@@ -547,9 +547,11 @@ TEST_F(SendQueueTest, SmallMessagesFromAProcessAllocateNothingPerMessage) {
               static_cast<unsigned long long>(writes));
   // Nothing per message: what is left is per batch the writer takes (its
   // wake-up, posted from this thread, and the deques of lanes and items;
-  // 5-7 per batch on the machine this was written on).
-  EXPECT_LE(allocations, 8 * writes + 64);
-  EXPECT_LT(allocations, uint64_t{kMessages / 4});
+  // 4-8 per write), plus a constant that does not depend on the count
+  // (130-150 here, seen when a loaded machine let the writer make only 3-7
+  // writes of the 20,000 messages).
+  EXPECT_LE(allocations, 8 * writes + 256);
+  EXPECT_LT(allocations, uint64_t{kMessages / 4});  // before: 3 per message
   EXPECT_TRUE(eventually([&] { return connection->queued_bytes() == 0; }));
   reading = false;
 }

@@ -3,13 +3,15 @@
 # their contents and that their Depends are installed here, unpacks them
 # into a temporary root (dpkg-deb -x: nothing is installed into the
 # system) and builds examples/hello_node against that root with CMake
-# (shared and static library) and with pkg-config; each binary must run
-# and answer.
+# (shared and static library) and with pkg-config, and examples/service,
+# pubsub and worker with CMake; each binary must run and answer (the
+# service to a real erl: scripts/lib/examples.sh).
 # Usage: scripts/deb-test.sh [BUILD_DIR] (default build/ci)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath "${1:-$root/build/ci}")
 source "$root/scripts/lib/hello_node.sh"
+source "$root/scripts/lib/examples.sh"
 hello_begin deb-test  # $work, removed on exit
 
 (cd "$build" && cpack -G DEB -B "$work/debs" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; exit 1; }
@@ -47,4 +49,8 @@ hello_run "$work/cmake-static/hello_node" deb_cmake_static
 hello_build_pkgconfig "$pcdir" "$work/pc" shared
 hello_check_linkage "$work/pc/hello_node" shared "$libdir"
 hello_run "$work/pc/hello_node" deb_pc
+examples_build_cmake "$usr" "$work/examples" service pubsub worker
+examples_run_service "$work/examples/service/service" deb
+examples_run_pubsub "$work/examples/pubsub/pubsub" deb
+examples_run_worker "$work/examples/worker/worker" deb
 echo "deb test passed"
